@@ -1,0 +1,25 @@
+"""Run every benchmark: `python -m benchmarks [name ...]`."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from benchmarks import bus_throughput
+
+BENCHMARKS = {"bus": bus_throughput.main}
+
+
+def main(argv: list[str]) -> int:
+    chosen = argv or list(BENCHMARKS)
+    unknown = [name for name in chosen if name not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+        return 2
+    for name in chosen:
+        asyncio.run(BENCHMARKS[name]())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,67 @@
+"""One database per service: a SQLite file in the embedded profile, a PostgreSQL schema otherwise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from precise_chassis.settings import PlatformSettings
+
+
+class Database:
+    """A service's database: its engine (schema-mapped), sessions and a readiness check."""
+
+    def __init__(self, engine: AsyncEngine, schema: str | None) -> None:
+        self.engine = engine
+        self.schema = schema
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @classmethod
+    def for_service(cls, service: str, settings: PlatformSettings) -> Database:
+        if settings.embedded:
+            return cls.sqlite(settings.data_dir / "db" / f"{service}.sqlite")
+        return cls.postgres(settings.database_url, settings.schema_for(service))
+
+    @classmethod
+    def sqlite(cls, path: Path) -> Database:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return cls(engine, None)
+
+    @classmethod
+    def postgres(cls, url: str, schema: str) -> Database:
+        engine = create_async_engine(
+            url,
+            pool_size=10,
+            max_overflow=10,
+            pool_pre_ping=True,
+            execution_options={"schema_translate_map": {None: schema}},
+        )
+        return cls(engine, schema)
+
+    def session(self) -> AsyncSession:
+        return self.sessions()
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    # WAL lets the outbox relay read while a request writes; busy_timeout rides out short write locks.
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,230 @@
+"""Traces: one OpenTelemetry TracerProvider per process, and the spans that keep one trace running
+HTTP -> outbox -> bus -> handler -> outbox -> ... across services.
+
+Export goes to Azure Monitor when APPLICATIONINSIGHTS_CONNECTION_STRING is set (the azure profile), to an
+OTLP collector when OTEL_EXPORTER_OTLP_ENDPOINT is set, to both when both are, and to a test's exporter
+when one is passed. Bus spans follow the OpenTelemetry messaging semantic conventions.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from weakref import WeakSet
+
+from fastapi import FastAPI
+from opentelemetry import trace
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
+from opentelemetry.semconv._incubating.attributes import cloudevents_attributes as cloudevents
+from opentelemetry.semconv._incubating.attributes import deployment_attributes as deployment
+from opentelemetry.semconv._incubating.attributes import messaging_attributes as messaging
+from opentelemetry.semconv._incubating.attributes import service_attributes as service
+from opentelemetry.semconv.attributes import error_attributes, service_attributes
+from opentelemetry.trace import Span, SpanKind
+from opentelemetry.util.types import AttributeValue
+from precise_contracts.envelope import Envelope
+from sqlalchemy import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from precise_chassis.bus.port import Delivery
+from precise_chassis.settings import PlatformSettings
+from precise_chassis.tracecontext import context_from
+
+APPINSIGHTS_CONNECTION = "APPLICATIONINSIGHTS_CONNECTION_STRING"
+OTLP_ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"
+# Probes and scrapes every few seconds would drown the traces worth reading.
+UNTRACED_PATHS = ("/healthz", "/readyz", "/metrics")
+
+# The in-process bus adapter calls itself "memory"; the conventions name custom systems freely.
+_SYSTEM_NAMES = {"memory": "in-process"}
+# Only Service Bus has a conventional attribute for it; other systems get one in our own namespace.
+_DELIVERY_COUNT = {"servicebus": messaging.MESSAGING_SERVICEBUS_MESSAGE_DELIVERY_COUNT}
+_PRECISE_DELIVERY_COUNT = "precise.messaging.delivery_count"
+
+
+@dataclass
+class _Tracing:
+    provider: TracerProvider | None = None
+    exporters: list[SpanExporter] = field(default_factory=list)
+    engines: WeakSet[Engine] = field(default_factory=WeakSet)
+
+
+_state = _Tracing()
+
+
+def setup_tracing(
+    settings: PlatformSettings, service_name: str, *, exporter: SpanExporter | None = None
+) -> TracerProvider:
+    """Install the process's TracerProvider (once; later calls return it) and attach `exporter` to it.
+
+    The global provider can be set only once per process, so a second call keeps the first call's
+    resource and only adds an exporter it has not seen.
+    """
+    if _state.provider is None:
+        _state.provider = _install_provider(_resource(settings, service_name))
+    if exporter is not None and not any(seen is exporter for seen in _state.exporters):
+        # synchronous export, so a test sees a span as soon as it ends
+        _state.provider.add_span_processor(SimpleSpanProcessor(exporter))
+        _state.exporters.append(exporter)
+    return _state.provider
+
+
+def _resource(settings: PlatformSettings, service_name: str) -> Resource:
+    return Resource.create(
+        {
+            service_attributes.SERVICE_NAME: service_name,
+            service.SERVICE_NAMESPACE: settings.service_namespace,
+            deployment.DEPLOYMENT_ENVIRONMENT_NAME: settings.profile.value,
+            # the pre-1.27 name, which Application Insights and many dashboards still key on
+            deployment.DEPLOYMENT_ENVIRONMENT: settings.profile.value,
+        }
+    )
+
+
+def _install_provider(resource: Resource) -> TracerProvider:
+    if os.environ.get(APPINSIGHTS_CONNECTION):
+        _configure_azure_monitor(resource)
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        provider = TracerProvider(resource=resource)
+        trace.set_tracer_provider(provider)
+    # else: Azure Monitor's, or one `opentelemetry-instrument` installed before us; add to it
+    if os.environ.get(OTLP_ENDPOINT):
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    return provider
+
+
+def _configure_azure_monitor(resource: Resource) -> None:
+    # Imported here: the distro is heavy and only the azure profile needs it.
+    from azure.monitor.opentelemetry import configure_azure_monitor
+
+    # The distro builds and installs its own TracerProvider (there is no way to hand it ours), plus
+    # meter and logger providers and a LoggingHandler on the root logger; we customise it through its
+    # arguments and add to its provider afterwards. Its FastAPI and httpx auto-instrumentation stay off:
+    # patching FastAPI would replace FastAPI's native telemetry (see instrument_app) with the contrib
+    # middleware, which names mounted services' spans after their mount ("GET /profiles"), and both are
+    # instrumented explicitly below. Service Bus/Blob SDK tracing (azure_sdk) stays on.
+    configure_azure_monitor(
+        resource=resource,
+        instrumentation_options={"fastapi": {"enabled": False}, "httpx": {"enabled": False}},
+    )
+
+
+def _tracer() -> trace.Tracer:
+    return trace.get_tracer("precise_chassis.telemetry")
+
+
+def instrument_app(app: FastAPI) -> None:
+    """Trace the app's requests, except health probes and metric scrapes.
+
+    FastAPI (since 0.142) traces requests itself once a TracerProvider is installed: one server span named
+    after the full route template, mounted apps and include_router prefixes included, with spans for
+    dependencies, the endpoint and serialisation beneath it. The contrib FastAPIInstrumentor would disable
+    that in favour of its own middleware, which gives a mounted service's request a second server span
+    named after the mount. What FastAPI lacks is a public way to set its `exclude` hook after the app is
+    built, so this sets it in the app's telemetry config (the dict its telemetry reads per request).
+    Requests excluded by the outer app are excluded for the apps mounted in it too.
+    """
+    app._telemetry["exclude"] = _untraced
+
+
+def _untraced(scope: MutableMapping[str, Any]) -> bool:
+    path = str(scope.get("path", ""))
+    return path.endswith(UNTRACED_PATHS)
+
+
+def instrument_httpx() -> None:
+    """Trace outgoing httpx requests and send `traceparent` with them, so a called service continues
+    the trace."""
+    instrumentor = HTTPXClientInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument()
+
+
+def instrument_engine(engine: AsyncEngine) -> None:
+    """Trace the SQL an engine runs (a span per statement, under the request or handler span).
+
+    The instrumentor is a singleton that ignores every instrument() call after the first
+    (opentelemetry-python-contrib#3977), and a process hosts one engine per service, so each new engine
+    re-instruments the whole set; listeners are removed first, so no statement is traced twice.
+    """
+    if engine.sync_engine in _state.engines:
+        return
+    _state.engines.add(engine.sync_engine)
+    instrumentor = SQLAlchemyInstrumentor()
+    if instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.uninstrument()
+    # its dependency check still stops at sqlalchemy < 2.1, whose engine events it uses are unchanged
+    instrumentor.instrument(engines=list(_state.engines), skip_dep_check=True)
+
+
+@contextmanager
+def publish_span(system: str, topic: str, envelope: Envelope) -> Iterator[Span]:
+    """A PRODUCER span around handing `envelope` to the broker, parented on the span that wrote the event
+    to the outbox (the envelope's traceparent): the relay publishes later, outside any request."""
+    attributes = _message_attributes(system, topic, envelope) | {
+        messaging.MESSAGING_OPERATION_TYPE: messaging.MessagingOperationTypeValues.SEND.value,
+        messaging.MESSAGING_OPERATION_NAME: "publish",
+    }
+    with _tracer().start_as_current_span(
+        f"publish {topic}",
+        context=context_from(envelope.traceparent),
+        kind=SpanKind.PRODUCER,
+        attributes=attributes,
+    ) as span:
+        yield span
+
+
+@contextmanager
+def process_span(system: str, delivery: Delivery) -> Iterator[Span]:
+    """A CONSUMER span around handling one delivery, parented on the envelope's traceparent.
+
+    It is the current span inside the block, so events the handler publishes carry its context and the
+    trace goes on. An exception leaving the block is recorded on the span, which is marked as an error.
+    """
+    envelope, subscription = delivery.envelope, delivery.subscription
+    attributes = _message_attributes(system, subscription.topic, envelope) | {
+        messaging.MESSAGING_OPERATION_TYPE: messaging.MessagingOperationTypeValues.PROCESS.value,
+        messaging.MESSAGING_OPERATION_NAME: "process",
+        messaging.MESSAGING_CONSUMER_GROUP_NAME: subscription.name,
+        messaging.MESSAGING_DESTINATION_SUBSCRIPTION_NAME: subscription.name,
+        _DELIVERY_COUNT.get(system, _PRECISE_DELIVERY_COUNT): delivery.delivery_count,
+    }
+    with _tracer().start_as_current_span(
+        f"process {subscription.topic}",
+        context=context_from(envelope.traceparent),
+        kind=SpanKind.CONSUMER,
+        attributes=attributes,
+    ) as span:
+        try:
+            yield span
+        except Exception as exc:
+            # the SDK records the exception and the error status as it leaves the span
+            span.set_attribute(error_attributes.ERROR_TYPE, _qualified_name(type(exc)))
+            raise
+
+
+def _qualified_name(cls: type) -> str:
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _message_attributes(system: str, topic: str, envelope: Envelope) -> dict[str, AttributeValue]:
+    attributes: dict[str, AttributeValue] = {
+        messaging.MESSAGING_SYSTEM: _SYSTEM_NAMES.get(system, system),
+        messaging.MESSAGING_DESTINATION_NAME: topic,
+        messaging.MESSAGING_MESSAGE_ID: envelope.id,
+        cloudevents.CLOUDEVENTS_EVENT_ID: envelope.id,
+        cloudevents.CLOUDEVENTS_EVENT_TYPE: envelope.type,
+        cloudevents.CLOUDEVENTS_EVENT_SOURCE: envelope.source,
+    }
+    if envelope.subject is not None:
+        attributes[cloudevents.CLOUDEVENTS_EVENT_SUBJECT] = envelope.subject
+    return attributes

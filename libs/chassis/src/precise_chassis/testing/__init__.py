@@ -1,0 +1,1 @@
+"""Test support shipped with the chassis: reaching the local profile's real services, fakes for unit tests."""

@@ -1,0 +1,232 @@
+"""The RabbitMQ adapter beyond the conformance suite: its topology, its messages on the wire, and how it
+copes with what the broker or other clients do."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, ClassVar
+
+import aio_pika
+import pytest
+from aio_pika.abc import AbstractChannel, DeliveryMode
+from aio_pika.exceptions import ChannelPreconditionFailed
+from precise_chassis.bus.port import (
+    MAX_DELIVERY_EXCEEDED,
+    UNPROCESSABLE,
+    BusUnavailable,
+    Delivery,
+    RetryPolicy,
+)
+from precise_chassis.bus.rabbitmq import RabbitMQBus
+from precise_contracts.envelope import Envelope, Event
+from precise_contracts.registry import Route, Topic, TopicRegistry
+from precise_contracts.topology.rabbitmq import (
+    dead_letter_queue_name,
+    definitions,
+    exchange_name,
+    queue_name,
+)
+
+if TYPE_CHECKING:
+    from conftest import BusRig
+
+pytestmark = pytest.mark.parametrize("rig", ["rabbitmq"], indirect=True)
+
+NOTE_ADDED = "note-added"
+
+
+class NoteAdded(Event):
+    """A note was added to a case (synthetic, for the bus tests)."""
+
+    type: ClassVar[str] = "uk.police.precise.conformance.note-added.v1"
+
+    note: str
+
+
+@pytest.fixture
+async def raw(rig: BusRig) -> AsyncIterator[AbstractChannel]:
+    """A plain aio-pika channel on the same broker, to look at what the adapter did."""
+    assert rig.url is not None
+    connection = await aio_pika.connect(rig.url)
+    async with connection:
+        yield await connection.channel()
+
+
+async def test_the_declared_topology_is_the_generated_definitions(rig: BusRig, raw: AbstractChannel) -> None:
+    registry = TopicRegistry(
+        topics=(Topic(name="casework", description="case notes", producers=("bus-conformance",)),),
+        routes=(Route(event=NoteAdded, topic="casework", consumers=("risk-summary", "person-profile")),),
+        max_delivery={"risk-summary": 4},
+    )
+    await rig.declare(rig.bus(), *registry.subscriptions())
+    generated = definitions(registry, rig.prefix)
+
+    # Re-declaring with the generated type and arguments succeeds only if they are what the broker holds.
+    for exchange in generated["exchanges"]:
+        await raw.declare_exchange(exchange["name"], exchange["type"], durable=True)
+    for queue in generated["queues"]:
+        await raw.declare_queue(queue["name"], durable=True, arguments=queue["arguments"])
+    risk = next(q for q in generated["queues"] if q["name"] == f"{rig.prefix}casework.risk-summary")
+    assert risk["arguments"]["x-delivery-limit"] == 4
+    with pytest.raises(ChannelPreconditionFailed):
+        await raw.declare_queue(
+            risk["name"], durable=True, arguments={**risk["arguments"], "x-delivery-limit": 5}
+        )
+
+
+async def test_a_message_on_the_wire_is_a_structured_cloudevent(rig: BusRig, raw: AbstractChannel) -> None:
+    bus = rig.bus()
+    risk = rig.subscription("casework", "risk-summary", NOTE_ADDED)
+    await rig.declare(bus, risk)
+    note = rig.envelope(NOTE_ADDED, note="statement from the neighbour")
+    await bus.publish("casework", [note])
+
+    queue = await raw.get_queue(queue_name(risk, rig.prefix), ensure=False)
+    message = await queue.get(no_ack=True, timeout=5)
+
+    assert Envelope.from_bytes(message.body) == note
+    assert json.loads(message.body)["specversion"] == "1.0"
+    assert message.content_type == "application/cloudevents+json; charset=utf-8"
+    assert message.message_id == note.id
+    assert message.type == note.type
+    assert message.routing_key == note.type
+    assert message.delivery_mode == DeliveryMode.PERSISTENT
+    assert message.headers["cloudEvents_id"] == note.id
+    assert message.headers["cloudEvents_source"] == "/precise/bus-conformance"
+    assert message.headers["cloudEvents_type"] == note.type
+    assert message.headers["cloudEvents_time"] == note.time.isoformat()
+    assert message.headers["traceparent"] == note.traceparent
+
+
+async def test_many_envelopes_are_all_confirmed_before_publish_returns(
+    rig: BusRig, raw: AbstractChannel
+) -> None:
+    bus = rig.bus()
+    risk = rig.subscription("casework", "risk-summary", NOTE_ADDED)
+    await rig.declare(bus, risk)
+
+    await bus.publish("casework", [rig.envelope(NOTE_ADDED, n=n) for n in range(300)])
+
+    queue = await raw.declare_queue(queue_name(risk, rig.prefix), passive=True)
+    assert queue.declaration_result.message_count == 300
+
+
+async def test_a_body_that_is_not_an_envelope_is_dead_lettered_and_blocks_nothing(
+    rig: BusRig, raw: AbstractChannel
+) -> None:
+    bus = rig.bus()
+    risk = rig.subscription("casework", "risk-summary", NOTE_ADDED)
+    await rig.declare(bus, risk)
+    handler = rig.recorder()
+    await bus.consume(risk, handler)
+    good = rig.envelope(NOTE_ADDED, note="well formed")
+
+    exchange = await raw.get_exchange(exchange_name("casework", rig.prefix), ensure=False)
+    await exchange.publish(aio_pika.Message(b"<note>legacy XML</note>", message_id="legacy-1"), good.type)
+    await bus.publish("casework", [good])
+
+    await rig.eventually(lambda: handler.ids() == [good.id], "the good message")
+    dead_letters = await raw.get_queue(dead_letter_queue_name(risk, rig.prefix), ensure=False)
+    letter = await _get_soon(dead_letters)
+    assert letter.body == b"<note>legacy XML</note>"
+    assert letter.headers["x-precise-dead-letter-reason"] == UNPROCESSABLE
+    assert "not a Precise CloudEvents envelope" in str(letter.headers["x-precise-dead-letter-description"])
+
+
+async def test_a_message_the_broker_dead_letters_itself_shows_as_max_delivery_exceeded(
+    rig: BusRig, raw: AbstractChannel
+) -> None:
+    bus = rig.bus()
+    risk = rig.subscription("casework", "risk-summary", NOTE_ADDED, max_delivery=1)
+    await rig.declare(bus, risk)
+    note = rig.envelope(NOTE_ADDED, note="its consumer kept dying")
+    await bus.publish("casework", [note])
+
+    # A consumer that dies before settling, again and again: only the queue's delivery limit stops it.
+    queue = await raw.get_queue(queue_name(risk, rig.prefix), ensure=False)
+    while (message := await queue.get(fail=False, timeout=5)) is not None:
+        await message.nack(requeue=True)
+
+    (letter,) = await rig.dead_letters(bus, risk)
+    assert letter.envelope == note
+    assert letter.reason == MAX_DELIVERY_EXCEEDED
+    assert "delivery_limit" in letter.description
+
+
+async def test_a_publish_to_a_missing_exchange_fails_and_the_next_one_works(rig: BusRig) -> None:
+    bus = rig.bus()
+    risk = rig.subscription("casework", "risk-summary", NOTE_ADDED)
+    await rig.declare(bus, risk)
+    handler = rig.recorder()
+    await bus.consume(risk, handler)
+
+    with pytest.raises(BusUnavailable, match="never-declared"):
+        await bus.publish("never-declared", [rig.envelope(NOTE_ADDED)])
+    note = rig.envelope(NOTE_ADDED, note="after the failed publish")
+    await bus.publish("casework", [note])
+
+    await rig.eventually(lambda: handler.ids() == [note.id], "the later message")
+
+
+async def test_a_failed_message_waits_for_the_back_off_before_redelivery(rig: BusRig) -> None:
+    assert rig.url is not None
+    bus = RabbitMQBus(rig.url, prefix=rig.prefix, retry=RetryPolicy(base_seconds=0.3, cap_seconds=1.0))
+    rig.buses.append(bus)
+    risk = rig.subscription("casework", "risk-summary", NOTE_ADDED)
+    await rig.declare(bus, risk)
+    seen_at: list[float] = []
+
+    async def fail_once(delivery: Delivery) -> None:
+        seen_at.append(time.monotonic())
+        if delivery.delivery_count == 1:
+            raise ConnectionError("PNC lookup timed out")
+
+    await bus.consume(risk, fail_once)
+    await bus.publish("casework", [rig.envelope(NOTE_ADDED)])
+    await rig.eventually(lambda: len(seen_at) == 2, "the redelivery")
+
+    assert seen_at[1] - seen_at[0] >= 0.3
+
+
+async def test_a_handler_still_running_after_the_grace_period_is_cancelled_and_its_message_kept(
+    rig: BusRig,
+) -> None:
+    bus = rig.bus()
+    risk = rig.subscription("casework", "risk-summary", NOTE_ADDED)
+    await rig.declare(bus, risk)
+
+    async def hang(delivery: Delivery) -> None:
+        await asyncio.Event().wait()
+
+    stuck = rig.recorder(hang)
+    await bus.consume(risk, stuck)
+    note = rig.envelope(NOTE_ADDED, note="the handler hangs")
+    await bus.publish("casework", [note])
+    await rig.eventually(lambda: stuck.ids() == [note.id], "the stuck delivery")
+
+    started = time.monotonic()
+    await bus.stop(grace_seconds=0.2)
+    assert time.monotonic() - started < 2.0
+
+    after_restart = rig.recorder()
+    await bus.consume(risk, after_restart)
+    await rig.eventually(lambda: after_restart.ids() == [note.id], "the message offered again")
+    assert after_restart.deliveries[0].delivery_count == 2
+
+
+async def test_ping_reconnects_after_close(rig: BusRig) -> None:
+    bus = rig.bus()
+    await bus.ping()
+    await bus.close()
+    await bus.ping()
+
+
+async def _get_soon(queue: aio_pika.abc.AbstractQueue) -> aio_pika.abc.AbstractIncomingMessage:
+    deadline = time.monotonic() + 10
+    while (message := await queue.get(no_ack=True, fail=False, timeout=5)) is None:
+        assert time.monotonic() < deadline, f"nothing arrived on {queue.name}"
+        await asyncio.sleep(0.05)
+    return message

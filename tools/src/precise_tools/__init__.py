@@ -1,0 +1,1 @@
+"""Developer and tester tools that are not services."""
