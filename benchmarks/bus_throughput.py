@@ -60,7 +60,9 @@ async def raw_aio_pika(url: str, count: int) -> float:
             await asyncio.gather(
                 *(
                     exchange.publish(
-                        aio_pika.Message(body, message_id=str(uuid.uuid4()), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                        aio_pika.Message(
+                            body, message_id=str(uuid.uuid4()), delivery_mode=aio_pika.DeliveryMode.PERSISTENT
+                        ),
                         routing_key=CaseNoteAdded.type,
                     )
                     for _ in range(min(WRITE_BATCH, count - offset))

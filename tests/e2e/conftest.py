@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from precise_chassis.auth.dev_issuer import issue_dev_token
 from precise_chassis.auth.roles import Role
 from precise_contracts.registry import Subscription

@@ -16,11 +16,15 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TypeVar
 
 import aio_pika
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
 from precise_chassis.service import Service, discover
 from precise_chassis.settings import PlatformSettings, Profile
 from precise_chassis.testing import services
@@ -32,8 +36,6 @@ from precise_contracts.topology.rabbitmq import (
     exchange_name,
     queue_name,
 )
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 REPO = Path(__file__).resolve().parents[2]
 LOG_ROOT = REPO / ".e2e-logs"
@@ -125,7 +127,8 @@ class PlatformProcess:
         self._close_log()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
-        self._log.write(f"--- harness: starting {self.target} on port {self.port}\n".encode())
+        stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
+        self._log.write(f"--- harness {stamp}: starting {self.target} on port {self.port}\n".encode())
         self._log.flush()
         command = [str(PRECISE), "run", "--target", self.target, "--profile", "local", "--test-services"]
         self._process = subprocess.Popen(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from harness import GRACE_SECONDS, eventually
+
 from precise_probe.contracts import DESK, ECHO
 
 if TYPE_CHECKING:
@@ -38,10 +39,12 @@ def test_a_probe_sent_while_the_echo_process_is_dead_is_echoed_once_after_it_res
 
 
 def test_sigterm_stops_a_process_cleanly_within_its_grace_period(platform: Platform) -> None:
-    (echo,) = platform.start(ECHO)
+    (both,) = platform.start(f"{DESK},{ECHO}")
+    hosted = platform.http.get(f"{both.root_url}/healthz").json()["services"]
+    assert hosted == {DESK: f"/{DESK}", ECHO: f"/{ECHO}"}
     started = time.monotonic()
 
-    exit_code = echo.terminate(bound=GRACE_SECONDS + 2)
+    exit_code = both.terminate(bound=GRACE_SECONDS + 2)
 
     assert time.monotonic() - started < GRACE_SECONDS + 2, "the process had to be killed"
-    assert exit_code == 0, f"exit code {exit_code}:\n{echo.tail()}"
+    assert exit_code == 0, f"SIGTERM ended the process with exit code {exit_code}"

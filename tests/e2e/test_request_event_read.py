@@ -7,6 +7,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 import pytest
+
 from precise_chassis.auth.roles import Role
 from precise_probe.contracts import DESK, ECHO
 

@@ -39,7 +39,6 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
         await database.dispose()
 
 
-
 @pytest.fixture
 def recording_bus() -> RecordingBus:
     return RecordingBus()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import func, select
 
 from precise_chassis.bus.port import Delivery, Unprocessable
 from precise_chassis.database import Database
@@ -14,7 +15,6 @@ from precise_chassis.tables import outbox
 from precise_chassis.testing.casework import REGISTRY, CaseClosed, CaseNoteAdded, case_notes, metadata, note_count
 from precise_chassis.uow import UnitOfWork
 from precise_contracts.envelope import Envelope
-from sqlalchemy import func, select
 
 SUBSCRIPTION = REGISTRY.subscriptions("case-index")[0]
 

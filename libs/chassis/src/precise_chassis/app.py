@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import asdict
+from typing import Annotated
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
+from prometheus_client import Counter
 
-from precise_chassis.auth.audit import DatabaseAuditSink
+from precise_chassis.auth.audit import MAX_PAGE, AuditEntry, AuditSink, DatabaseAuditSink, audit_records
+from precise_chassis.auth.dependencies import Access, install_auth_problems, personal_data
+from precise_chassis.auth.roles import Permission
 from precise_chassis.auth.tokens import TokenVerifier
 from precise_chassis.runtime import Platform, ServiceRuntime
 from precise_chassis.telemetry.metrics import RequestMetricsMiddleware, metrics_endpoint
@@ -49,15 +54,31 @@ def create_app(platform: Platform) -> FastAPI:
     return root
 
 
+class CountedAuditSink:
+    """Counts audit records by outcome for /metrics (a spike of `denied` is worth an alert)."""
+
+    def __init__(self, sink: AuditSink, counter: Callable[[str, str], Counter], service: str) -> None:
+        self._sink = sink
+        self._counter = counter
+        self._service = service
+
+    async def record(self, entry: AuditEntry) -> None:
+        await self._sink.record(entry)
+        self._counter(self._service, entry.outcome).inc()
+
+
 def service_app(runtime: ServiceRuntime, platform: Platform, verifier: TokenVerifier) -> FastAPI:
     service = runtime.service
     app = FastAPI(title=f"Precise {service.title}", version="0.1.0")
     app.state.precise = runtime
     app.state.precise_auth = verifier
-    app.state.precise_audit = DatabaseAuditSink(
-        runtime.db, service=service.name, registry=runtime.registry, on_commit=runtime.relay.wake
+    app.state.precise_audit = CountedAuditSink(
+        DatabaseAuditSink(runtime.db, service=service.name, registry=runtime.registry, on_commit=runtime.relay.wake),
+        platform.metrics.audit_records.labels,
+        service.name,
     )
     app.add_middleware(RequestMetricsMiddleware, metrics=platform.metrics, service=service.name)
+    install_auth_problems(app)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
@@ -73,6 +94,17 @@ def service_app(runtime: ServiceRuntime, platform: Platform, verifier: TokenVeri
             {"status": "ready" if ready else "not ready", "service": service.name, "checks": checks},
             status_code=200 if ready else 503,
         )
+
+    @app.get("/audit-log", tags=["operations"])
+    async def audit_log(
+        _access: Annotated[Access, Depends(personal_data(Permission.AUDIT_READ))],
+        actor: Annotated[str | None, Query(description="only this caller's reads")] = None,
+        subject: Annotated[str | None, Query(description="only reads about this person or item")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    ) -> list[dict[str, object]]:
+        """This service's audit records, newest first (auditors only; the read is itself audited)."""
+        entries = await audit_records(runtime.db, actor=actor, subject_ref=subject, limit=limit)
+        return [asdict(entry) for entry in entries]
 
     app.include_router(service.router)
     return app

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated
@@ -14,8 +16,8 @@ import uvicorn
 
 from precise_chassis.auth.dev_issuer import issue_dev_token
 from precise_chassis.auth.roles import Role
-from precise_chassis.migrate import migrate as migrate_database
 from precise_chassis.database import Database
+from precise_chassis.migrate import migrate as migrate_database
 from precise_chassis.service import Service, discover, select_targets
 from precise_chassis.settings import PlatformSettings, Profile
 from precise_contracts.registry import REGISTRY, TopicRegistry, installed_registry
@@ -57,15 +59,18 @@ def run(
     from precise_chassis.app import create_app
     from precise_chassis.runtime import Platform
     from precise_chassis.telemetry.logs import setup_logging
-    from precise_chassis.telemetry.tracing import setup_tracing
+    from precise_chassis.telemetry.tracing import instrument_httpx, setup_tracing
 
     settings = _settings(profile)
     services, registry = _targets(target, test_services)
     process_name = "precise" if target == "all" else "precise-" + "-".join(s.name for s in services)
     setup_logging(settings, process_name)
     setup_tracing(settings, process_name)
+    instrument_httpx()
     app = create_app(Platform(settings, services, registry))
     _print_welcome(settings, services, host, port)
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises it; exiting 0 tells the orchestrator all is well
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     uvicorn.run(
         app,
         host=host,
@@ -77,7 +82,11 @@ def run(
 
 def _print_welcome(settings: PlatformSettings, services: list[Service], host: str, port: int) -> None:
     base = f"http://{host}:{port}"
-    lines = [f"Precise ({settings.profile.value} profile) on {base}", f"  health:  {base}/healthz", f"  metrics: {base}/metrics"]
+    lines = [
+        f"Precise ({settings.profile.value} profile) on {base}",
+        f"  health:  {base}/healthz",
+        f"  metrics: {base}/metrics",
+    ]
     if not services:
         lines.append("  no services are installed yet; the platform answers /healthz and /metrics only")
     for service in services:
@@ -90,7 +99,9 @@ def _print_welcome(settings: PlatformSettings, services: list[Service], host: st
 
 
 @cli.command()
-def migrate(target: TargetOption = "all", profile: ProfileOption = None, test_services: TestServicesOption = False) -> None:
+def migrate(
+    target: TargetOption = "all", profile: ProfileOption = None, test_services: TestServicesOption = False
+) -> None:
     """Apply each chosen service's migrations (also done on start)."""
     settings = _settings(profile)
     services, _registry = _targets(target, test_services)

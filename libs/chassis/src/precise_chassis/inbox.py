@@ -18,7 +18,7 @@ async def claim(session: AsyncSession, subscription: str, envelope: Envelope) ->
     Run it first inside the handler's transaction: a concurrent duplicate waits on the row and then finds
     it, and a handler that fails rolls the claim back with everything else.
     """
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     insert = postgresql.insert(inbox) if dialect == "postgresql" else sqlite.insert(inbox)
     result = await session.execute(
         insert.values(

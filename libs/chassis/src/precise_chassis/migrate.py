@@ -34,6 +34,4 @@ async def migrate(db: Database, service_versions: Sequence[Path] = ()) -> None:
             # replicas starting together take turns; the loser finds the schema already current
             await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:schema))"), {"schema": db.schema})
             await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"'))
-        await conn.run_sync(
-            lambda sync: command.upgrade(alembic_config(sync, db.schema, service_versions), "heads")
-        )
+        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync, db.schema, service_versions), "heads"))

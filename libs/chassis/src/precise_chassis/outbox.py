@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from sqlalchemy import func, select, update
 from precise_chassis.bus.port import Bus, BusUnavailable
 from precise_chassis.database import Database
 from precise_chassis.tables import outbox
+from precise_chassis.telemetry.tracing import publish_span
 from precise_contracts.envelope import Envelope
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ class OutboxRelay:
         batch_size: int = 200,
         poll_seconds: float = 0.5,
         backoff: RelayBackoff = RelayBackoff(),
+        on_published: Callable[[int], None] = lambda _count: None,
     ) -> None:
         self._db = db
         self._bus = bus
@@ -61,10 +64,10 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._backoff = backoff
+        self._on_published = on_published
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
-        self.published_total = 0
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -99,6 +102,8 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         while True:
+            # cleared before reading, so a commit that lands while we publish still wakes the next round
+            self._wakeup.clear()
             try:
                 sent, more = await self.publish_due()
             except Exception:
@@ -108,18 +113,21 @@ class OutboxRelay:
                 return
             if more and sent:
                 continue
-            self._wakeup.clear()
-            try:
+            with suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_seconds)
-            except TimeoutError:
-                pass
 
     async def publish_due(self) -> tuple[int, bool]:
         """Publish one batch of due rows, oldest first. Returns (published, more rows may be due)."""
         now = datetime.now(UTC)
         async with self._db.session() as session, session.begin():
             query = (
-                select(outbox.c.seq, outbox.c.topic, outbox.c.envelope, outbox.c.attempts, outbox.c.next_attempt_at)
+                select(
+                    outbox.c.seq,
+                    outbox.c.topic,
+                    outbox.c.envelope,
+                    outbox.c.attempts,
+                    outbox.c.next_attempt_at,
+                )
                 .where(outbox.c.published_at.is_(None))
                 .order_by(outbox.c.seq)
                 .limit(self._batch_size)
@@ -152,7 +160,7 @@ class OutboxRelay:
                         next_attempt_at=now + timedelta(seconds=self._backoff.delay(attempts + 1)),
                     )
                 )
-        self.published_total += len(published_seqs)
+        self._on_published(len(published_seqs))
         return len(published_seqs), failure is None and len(rows) == self._batch_size
 
     async def _publish_in_order(self, rows: Sequence[Any]) -> tuple[list[int], tuple[int, int, str] | None]:
@@ -164,8 +172,13 @@ class OutboxRelay:
             while end < len(rows) and rows[end].topic == rows[start].topic:
                 end += 1
             run = rows[start:end]
+            topic = run[0].topic
+            envelopes = [Envelope.model_validate_json(r.envelope) for r in run]
             try:
-                await self._bus.publish(run[0].topic, [Envelope.model_validate_json(r.envelope) for r in run])
+                with ExitStack() as spans:
+                    for envelope in envelopes:
+                        spans.enter_context(publish_span(self._bus.name, topic, envelope))
+                    await self._bus.publish(topic, envelopes)
             except BusUnavailable as exc:
                 log.warning("bus unavailable; %d outbox rows of %s wait: %s", len(rows) - start, self.service, exc)
                 return published, (run[0].seq, run[0].attempts, str(exc))

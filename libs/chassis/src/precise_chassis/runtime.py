@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from precise_chassis.blob import BlobStore
 from precise_chassis.blob.factory import blob_store_for
 from precise_chassis.bus.factory import bus_for
-from precise_chassis.bus.port import Bus, Delivery, MessageHandler
+from precise_chassis.bus.port import Action, Bus, Delivery, MessageHandler, settlement
 from precise_chassis.database import Database
 from precise_chassis.dispatch import Dispatcher
 from precise_chassis.migrate import migrate
@@ -30,7 +30,12 @@ class ServiceRuntime:
     """One hosted service's adapters. Routes reach it through `request.app.state.precise`."""
 
     def __init__(
-        self, service: Service, settings: PlatformSettings, registry: TopicRegistry, bus: Bus
+        self,
+        service: Service,
+        settings: PlatformSettings,
+        registry: TopicRegistry,
+        bus: Bus,
+        metrics: PlatformMetrics,
     ) -> None:
         self.service = service
         self.settings = settings
@@ -43,6 +48,7 @@ class ServiceRuntime:
             service=service.name,
             batch_size=settings.outbox_batch,
             poll_seconds=settings.outbox_poll_seconds,
+            on_published=metrics.outbox_published.labels(service.name).inc,
         )
         self.blobs: BlobStore | None = blob_store_for(settings, service.name) if service.uses_blobs else None
 
@@ -66,7 +72,7 @@ class ServiceRuntime:
                 await asyncio.wait_for(probe(), timeout=3)
                 checks[name] = "ok"
             except Exception as exc:  # readiness reports any failure, it never raises
-                checks[name] = f"{type(exc).__name__}: {exc}" or type(exc).__name__
+                checks[name] = f"{type(exc).__name__}: {exc}"
         return checks
 
 
@@ -86,7 +92,7 @@ class Platform:
         self.registry = registry
         self.bus = bus if bus is not None else bus_for(settings)
         self.metrics = metrics if metrics is not None else PlatformMetrics()
-        self.runtimes = [ServiceRuntime(service, settings, registry, self.bus) for service in services]
+        self.runtimes = [ServiceRuntime(service, settings, registry, self.bus, self.metrics) for service in services]
         for runtime in self.runtimes:
             _check_handlers_match_registry(runtime.service, registry)
 
@@ -129,12 +135,13 @@ class Platform:
         log.info("platform stopped")
 
     def _observed(self, runtime: ServiceRuntime, subscription: Subscription) -> MessageHandler:
-        handlers = {event: handler for event, handler in runtime.service.handlers.items()
-                    if event.type in subscription.event_types}
-        dispatcher = Dispatcher(
-            subscription=subscription.queue, handlers=handlers, unit_of_work=runtime.unit_of_work
-        )
-        histogram = self.metrics.handler_duration
+        handlers = {
+            event: handler
+            for event, handler in runtime.service.handlers.items()
+            if event.type in subscription.event_types
+        }
+        dispatcher = Dispatcher(subscription=subscription.queue, handlers=handlers, unit_of_work=runtime.unit_of_work)
+        histogram, dead_letters = self.metrics.handler_duration, self.metrics.dead_letters
         system = self.bus.name
 
         async def handle(delivery: Delivery) -> None:
@@ -144,8 +151,12 @@ class Platform:
                 with process_span(system, delivery):
                     if not await dispatcher.dispatch(delivery):
                         outcome = "duplicate"
-            except Exception:
-                outcome = "failed"
+            except Exception as error:
+                # the bus settles by the same rule, so the label says what happens to the message
+                settled = settlement(delivery.delivery_count, subscription.max_delivery, error)
+                outcome = "dead-lettered" if settled.action is Action.DEAD_LETTER else "abandoned"
+                if settled.reason is not None:
+                    dead_letters.labels(subscription.queue, settled.reason).inc()
                 raise
             finally:
                 histogram.labels(subscription.queue, delivery.envelope.type, outcome).observe(

@@ -20,7 +20,7 @@ class Profile(StrEnum):
 
 AZURITE_ACCOUNT = "devstoreaccount1"
 # Azurite's published, well-known development key; not a secret.
-AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="  # noqa: S105
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 
 def azurite_connection_string(port: int = 10000, host: str = "127.0.0.1") -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 import jwt
 import pytest
+
 from precise_chassis.auth.dev_issuer import DevIssuer, key_path
 from precise_chassis.auth.tokens import TokenVerifier
 from precise_chassis.settings import PlatformSettings, Profile

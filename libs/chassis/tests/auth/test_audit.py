@@ -6,6 +6,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.expression import Executable
+
 from precise_chassis.auth.audit import AuditEntry, DatabaseAuditSink, append_only_ddl, audit_records
 from precise_chassis.database import Database
 from precise_chassis.tables import audit_log, outbox
@@ -13,9 +17,6 @@ from precise_chassis.uow import NotAProducer
 from precise_contracts.envelope import Envelope
 from precise_contracts.events.audit import PersonalDataAccessed
 from precise_contracts.registry import REGISTRY, Route, Topic, TopicRegistry
-from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql.expression import Executable
 
 
 def entry(**overrides: Any) -> AuditEntry:
@@ -42,9 +43,7 @@ async def outbox_envelopes(db: Database) -> list[Envelope]:
 
 async def test_a_record_and_its_event_are_committed_together(db: Database) -> None:
     commits: list[int] = []
-    sink = DatabaseAuditSink(
-        db, service="person-profile", registry=REGISTRY, on_commit=lambda: commits.append(1)
-    )
+    sink = DatabaseAuditSink(db, service="person-profile", registry=REGISTRY, on_commit=lambda: commits.append(1))
     written = entry(at=datetime(2026, 11, 22, 10, 30, tzinfo=timezone(timedelta(hours=1))))
     await sink.record(written)
 
@@ -86,9 +85,7 @@ async def test_no_record_is_kept_when_its_event_cannot_be_published(db: Database
 
 
 async def test_an_overlong_path_value_is_cut_to_fit_rather_than_losing_the_record(db: Database) -> None:
-    await DatabaseAuditSink(db, service="risk-summary", registry=REGISTRY).record(
-        entry(subject_ref="P" * 1000)
-    )
+    await DatabaseAuditSink(db, service="risk-summary", registry=REGISTRY).record(entry(subject_ref="P" * 1000))
     (stored,) = await audit_records(db)
     assert stored.subject_ref == "P" * 200
 
@@ -130,9 +127,7 @@ async def test_the_audit_log_refuses_to_be_rewritten_or_erased(db: Database) -> 
             await conn.execute(text(statement))
     await sink.record(entry())
     async with db.session() as session:
-        outcomes = (
-            (await session.execute(select(audit_log.c.outcome).order_by(audit_log.c.seq))).scalars().all()
-        )
+        outcomes = (await session.execute(select(audit_log.c.outcome).order_by(audit_log.c.seq))).scalars().all()
         assert outcomes == ["denied", "allowed"]
         assert await session.scalar(select(func.count()).select_from(audit_log)) == 2
 

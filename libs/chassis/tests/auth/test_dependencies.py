@@ -6,13 +6,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import httpx
+import jwt
 import pytest
 from fastapi import Depends, FastAPI
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
+from sqlalchemy import select
+
 from precise_chassis.auth.audit import AuditEntry, AuditSink, DatabaseAuditSink, audit_records
 from precise_chassis.auth.dependencies import Access, install_auth_problems, personal_data, require
 from precise_chassis.auth.dev_issuer import DevIssuer
@@ -20,11 +23,11 @@ from precise_chassis.auth.roles import Permission, Role
 from precise_chassis.auth.tokens import Caller, TokenVerifier
 from precise_chassis.database import Database
 from precise_chassis.migrate import migrate
+from precise_chassis.settings import PlatformSettings
 from precise_chassis.tables import outbox
 from precise_contracts.envelope import Envelope
 from precise_contracts.events.audit import PersonalDataAccessed
 from precise_contracts.registry import REGISTRY
-from sqlalchemy import select
 
 PURPOSE = {"Precise-Purpose": "INC-20261122-0042; attending a domestic, checking warning markers"}
 SUMMARY = "/risk/persons/P-000123/summary"
@@ -111,7 +114,7 @@ async def test_a_caller_without_a_usable_token_is_told_to_authenticate(
 
 
 async def test_expired_foreign_and_hs256_tokens_are_refused_with_the_reason(
-    client: httpx.AsyncClient, issuer: DevIssuer, settings: Any, sign: Any, db: Database
+    client: httpx.AsyncClient, issuer: DevIssuer, settings: PlatformSettings, db: Database
 ) -> None:
     long_ago = datetime.now(UTC) - timedelta(hours=2)
     other_audience = DevIssuer(settings.model_copy(update={"auth_audience": "api://another-app"}))
@@ -132,8 +135,6 @@ async def test_expired_foreign_and_hs256_tokens_are_refused_with_the_reason(
 
 
 def _hs256_token(issuer: DevIssuer) -> str:
-    import jwt
-
     now = datetime.now(UTC)
     claims = {
         "iss": issuer.issuer,
@@ -142,9 +143,7 @@ def _hs256_token(issuer: DevIssuer) -> str:
         "iat": now,
         "exp": now + timedelta(hours=1),
     }
-    return jwt.encode(
-        {**claims, "roles": ["call-handler"]}, "a-shared-secret-of-32-bytes-len!", algorithm="HS256"
-    )
+    return jwt.encode({**claims, "roles": ["call-handler"]}, "a-shared-secret-of-32-bytes-len!", algorithm="HS256")
 
 
 async def test_a_call_handler_with_a_purpose_reads_the_summary_and_is_audited_first(
@@ -222,9 +221,7 @@ async def test_a_refused_caller_without_a_valid_purpose_is_audited_with_what_the
     client: httpx.AsyncClient, issuer: DevIssuer, db: Database
 ) -> None:
     token = issuer.mint([Role.EVIDENCE_OFFICER], sub="dmu-3")
-    response = await client.get(
-        SUMMARY, headers={**bearer(token), "Precise-Purpose": "curious about a neighbour"}
-    )
+    response = await client.get(SUMMARY, headers={**bearer(token), "Precise-Purpose": "curious about a neighbour"})
     assert response.status_code == 403
     record = await only_record(db)
     assert (record.outcome, record.purpose_reference, record.purpose_reason) == (
@@ -256,9 +253,7 @@ async def test_a_permitted_caller_without_a_valid_purpose_reads_nothing_and_is_t
     assert await audit_records(db) == []
 
 
-async def test_no_audit_record_no_read(
-    db: Database, verifier: TokenVerifier, issuer: DevIssuer, reads: Reads
-) -> None:
+async def test_no_audit_record_no_read(db: Database, verifier: TokenVerifier, issuer: DevIssuer, reads: Reads) -> None:
     class BrokenSink:
         async def record(self, entry: AuditEntry) -> None:
             raise ConnectionError("audit database unavailable")
@@ -266,9 +261,7 @@ async def test_no_audit_record_no_read(
     transport = httpx.ASGITransport(app=service(db, verifier, reads, BrokenSink()))
     async with httpx.AsyncClient(transport=transport, base_url="http://risk.test") as client:
         with pytest.raises(ConnectionError):
-            await client.get(
-                SUMMARY, headers={**bearer(issuer.mint([Role.CALL_HANDLER], sub="ch-1")), **PURPOSE}
-            )
+            await client.get(SUMMARY, headers={**bearer(issuer.mint([Role.CALL_HANDLER], sub="ch-1")), **PURPOSE})
     assert reads.audited_before_read == []
 
 
@@ -277,9 +270,7 @@ async def test_require_lets_a_permitted_caller_through_without_auditing(
 ) -> None:
     allowed = await client.get("/risk/ingest-runs", headers=bearer(issuer.mint([Role.ANALYST], sub="an-5")))
     assert (allowed.status_code, allowed.json()) == (200, {"caller": "an-5"})
-    refused = await client.get(
-        "/risk/ingest-runs", headers=bearer(issuer.mint([Role.CALL_HANDLER], sub="ch-1"))
-    )
+    refused = await client.get("/risk/ingest-runs", headers=bearer(issuer.mint([Role.CALL_HANDLER], sub="ch-1")))
     assert refused.status_code == 403
     assert refused.json()["detail"] == "ingest:read is not granted to call-handler"
     nobody = await client.get("/risk/ingest-runs", headers=bearer(issuer.mint([], sub="x-1")))
@@ -295,9 +286,7 @@ async def test_without_the_problem_handler_refusals_keep_their_status_and_challe
     app.state.precise_audit = DatabaseAuditSink(db, service="risk-summary", registry=REGISTRY)
 
     @app.get("/persons/{person_id}")
-    async def person(
-        person_id: str, access: Annotated[Access, Depends(personal_data(Permission.PROFILE_READ))]
-    ) -> str:
+    async def person(person_id: str, access: Annotated[Access, Depends(personal_data(Permission.PROFILE_READ))]) -> str:
         return person_id
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:

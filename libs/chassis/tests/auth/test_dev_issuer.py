@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jwt
 import pytest
+
 from precise_chassis.auth.dev_issuer import DevIssuer, DevIssuerRefused, issue_dev_token, key_path
 from precise_chassis.auth.roles import Role
 from precise_chassis.settings import PlatformSettings, Profile
@@ -25,9 +26,7 @@ def test_the_key_is_created_once_readable_only_by_its_owner_and_shared_by_the_da
     assert list(path.parent.iterdir()) == [path]
 
 
-def test_another_data_dir_gets_another_key(
-    settings: PlatformSettings, issuer: DevIssuer, tmp_path: Path
-) -> None:
+def test_another_data_dir_gets_another_key(settings: PlatformSettings, issuer: DevIssuer, tmp_path: Path) -> None:
     other = DevIssuer(settings.model_copy(update={"data_dir": tmp_path / "elsewhere"}))
     assert other.kid != issuer.kid
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from precise_chassis.auth.purpose import Purpose, PurposeError, parse_purpose
 
 
@@ -45,9 +46,7 @@ def test_a_purpose_prints_back_as_the_header_it_came_from() -> None:
         ("INC-0042; " + "x" * 501, "is 501 characters long; the limit is 500"),
     ],
 )
-def test_each_malformed_purpose_is_refused_with_a_reason_the_caller_can_act_on(
-    header: str | None, says: str
-) -> None:
+def test_each_malformed_purpose_is_refused_with_a_reason_the_caller_can_act_on(header: str | None, says: str) -> None:
     with pytest.raises(PurposeError, match=re.escape(says)):
         parse_purpose(header)
 

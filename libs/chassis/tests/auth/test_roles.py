@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from precise_chassis.auth.roles import PERMISSIONS, Permission, Role, grants
 
 # Permissions that read or change personal data (people, their risk, media showing them, forms about them).
@@ -75,9 +76,7 @@ def test_officers_who_capture_media_can_upload_it(role: Role) -> None:
 
 def test_analysts_resolve_identities_but_never_see_evidence() -> None:
     assert grants(Role.ANALYST, Permission.PROFILE_MERGE)
-    assert not {
-        p for p in PERMISSIONS[Role.ANALYST] if p.value.startswith(("evidence:", "redaction:", "cps:"))
-    }
+    assert not {p for p in PERMISSIONS[Role.ANALYST] if p.value.startswith(("evidence:", "redaction:", "cps:"))}
 
 
 def test_the_matrix_cannot_be_changed_at_run_time() -> None:

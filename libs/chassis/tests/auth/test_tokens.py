@@ -16,6 +16,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
 from precise_chassis.auth.dev_issuer import DevIssuer, key_path
 from precise_chassis.auth.roles import Permission, Role
 from precise_chassis.auth.tokens import (
@@ -63,9 +64,7 @@ async def test_a_token_just_past_expiry_is_allowed_for_clock_skew_but_not_long_a
         [Role.ANALYST], sub="a-1", now=now - timedelta(minutes=5, seconds=10), ttl=timedelta(minutes=5)
     )
     assert (await verifier.verify(skewed)).subject == "a-1"
-    expired = issuer.mint(
-        [Role.ANALYST], sub="a-1", now=now - timedelta(minutes=10), ttl=timedelta(minutes=5)
-    )
+    expired = issuer.mint([Role.ANALYST], sub="a-1", now=now - timedelta(minutes=10), ttl=timedelta(minutes=5))
     with pytest.raises(InvalidToken, match="expired"):
         await verifier.verify(expired)
 
@@ -111,9 +110,7 @@ def _other_key_pem() -> bytes:
             "Signature verification failed",
         ),
         (
-            lambda sign, issuer: jwt.encode(
-                {"sub": "x"}, "a-shared-secret-of-32-bytes-len!", algorithm="HS256"
-            ),
+            lambda sign, issuer: jwt.encode({"sub": "x"}, "a-shared-secret-of-32-bytes-len!", algorithm="HS256"),
             "'HS256'",
         ),
         (lambda sign, issuer: jwt.encode({"sub": "x"}, "", algorithm="none"), "'none'"),
@@ -130,9 +127,7 @@ async def test_hs256_signed_with_the_public_key_does_not_pass_for_the_issuer(
     issuer: DevIssuer, verifier: TokenVerifier
 ) -> None:
     public_key = jwt.PyJWKSet.from_dict(issuer.jwks()).keys[0].key
-    public_pem = public_key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    public_pem = public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     now = int(datetime.now(UTC).timestamp())
     claims = {
         "iss": issuer.issuer,
@@ -146,9 +141,7 @@ async def test_hs256_signed_with_the_public_key_does_not_pass_for_the_issuer(
         await verifier.verify(_hs256(claims, public_pem, issuer.kid))
 
 
-def test_entra_defaults_come_from_the_tenant_and_client(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_entra_defaults_come_from_the_tenant_and_client(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PRECISE_ENTRA_TENANT_ID", TENANT)
     monkeypatch.setenv("PRECISE_ENTRA_CLIENT_ID", CLIENT)
     entra = EntraConfig.from_settings(PlatformSettings(profile=Profile.AZURE, data_dir=tmp_path))

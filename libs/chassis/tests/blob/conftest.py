@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from azure.storage.blob.aio import BlobServiceClient
+
 from precise_chassis.blob.azure import AzureBlobStore
 from precise_chassis.testing.azurite import AzuriteUnavailable, azurite
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from azure.storage.blob.aio import BlobServiceClient
+
 from precise_chassis.blob.azure import AzureBlobStore
 from precise_chassis.blob.port import BlobError, BlobNotFound, BlobStoreUnavailable
 from precise_chassis.settings import azurite_connection_string

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
 from precise_chassis.blob.local import LocalBlobStore
 from precise_chassis.blob.port import (
     BlobExists,
@@ -214,9 +215,7 @@ async def test_a_digest_mismatch_stores_nothing(store: BlobStore) -> None:
         await store.put("bwv/clip", chunked(content), expected_sha256=wrong)
 
     assert await store.head("bwv/clip") is None
-    stored = await store.put(
-        "bwv/clip", chunked(content), expected_sha256=hashlib.sha256(content).hexdigest().upper()
-    )
+    stored = await store.put("bwv/clip", chunked(content), expected_sha256=hashlib.sha256(content).hexdigest().upper())
     assert stored.sha256 == hashlib.sha256(content).hexdigest()
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from azure.storage.blob.aio import BlobServiceClient
+
 from precise_chassis.blob.azure import AzureBlobStore
 from precise_chassis.blob.factory import blob_store_for
 from precise_chassis.blob.local import LocalBlobStore
@@ -31,9 +32,7 @@ async def test_the_embedded_profile_keeps_blobs_in_the_data_folder(tmp_path: Pat
 @pytest.mark.integration
 async def test_the_local_profile_uses_the_configured_azurite(azurite_connection: str) -> None:
     prefix = f"t{uuid.uuid4().hex[:8]}-"
-    settings = PlatformSettings(
-        profile=Profile.LOCAL, blob_connection=azurite_connection, blob_container_prefix=prefix
-    )
+    settings = PlatformSettings(profile=Profile.LOCAL, blob_connection=azurite_connection, blob_container_prefix=prefix)
     store = blob_store_for(settings, "evidence-vault")
     assert isinstance(store, AzureBlobStore)
     try:

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
 from precise_chassis.blob.local import LocalBlobStore
 from precise_chassis.blob.port import BlobNotFound, BlobStoreUnavailable
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+
 from precise_chassis.blob.port import (
     InvalidRange,
     blocks,
@@ -64,9 +65,7 @@ async def _chunks(*sizes: int) -> AsyncIterator[bytes]:
         ((), []),
     ],
 )
-async def test_a_stream_is_recut_into_blocks_without_losing_bytes(
-    sizes: tuple[int, ...], expected: list[int]
-) -> None:
+async def test_a_stream_is_recut_into_blocks_without_losing_bytes(sizes: tuple[int, ...], expected: list[int]) -> None:
     recut = [block async for block in blocks(_chunks(*sizes), 4)]
 
     assert [len(block) for block in recut] == expected

@@ -16,6 +16,7 @@ from typing import Any
 
 import aio_pika
 import pytest
+
 from precise_chassis.bus.memory import InMemoryBus
 from precise_chassis.bus.port import Bus, DeadLetter, Delivery, RetryPolicy
 from precise_chassis.bus.rabbitmq import RabbitMQBus

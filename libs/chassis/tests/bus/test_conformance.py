@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
 from precise_chassis.bus.port import (
     MAX_DELIVERY_EXCEEDED,
     UNPROCESSABLE,

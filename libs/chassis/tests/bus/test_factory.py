@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from precise_chassis.bus.factory import bus_for
 from precise_chassis.bus.memory import InMemoryBus
 from precise_chassis.bus.port import BusUnavailable
@@ -11,9 +12,7 @@ from precise_chassis.bus.servicebus import ServiceBusBus
 from precise_chassis.settings import PlatformSettings, Profile
 
 # A syntactically valid connection string for a namespace that does not exist; nothing connects.
-CONNECTION = (
-    "Endpoint=sb://precise-test.servicebus.windows.net/;SharedAccessKeyName=test;SharedAccessKey=c2VjcmV0"
-)
+CONNECTION = "Endpoint=sb://precise-test.servicebus.windows.net/;SharedAccessKeyName=test;SharedAccessKey=c2VjcmV0"
 
 
 def test_the_embedded_profile_runs_on_the_in_process_bus() -> None:

@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING
 
 import pytest
+
 from precise_chassis.bus.memory import InMemoryBus
 from precise_chassis.bus.port import BusUnavailable, Delivery, RetryPolicy
 

@@ -13,6 +13,7 @@ import aio_pika
 import pytest
 from aio_pika.abc import AbstractChannel, DeliveryMode
 from aio_pika.exceptions import ChannelPreconditionFailed
+
 from precise_chassis.bus.port import (
     MAX_DELIVERY_EXCEEDED,
     UNPROCESSABLE,
@@ -72,9 +73,7 @@ async def test_the_declared_topology_is_the_generated_definitions(rig: BusRig, r
     risk = next(q for q in generated["queues"] if q["name"] == f"{rig.prefix}casework.risk-summary")
     assert risk["arguments"]["x-delivery-limit"] == 4
     with pytest.raises(ChannelPreconditionFailed):
-        await raw.declare_queue(
-            risk["name"], durable=True, arguments={**risk["arguments"], "x-delivery-limit": 5}
-        )
+        await raw.declare_queue(risk["name"], durable=True, arguments={**risk["arguments"], "x-delivery-limit": 5})
 
 
 async def test_a_message_on_the_wire_is_a_structured_cloudevent(rig: BusRig, raw: AbstractChannel) -> None:
@@ -101,9 +100,7 @@ async def test_a_message_on_the_wire_is_a_structured_cloudevent(rig: BusRig, raw
     assert message.headers["traceparent"] == note.traceparent
 
 
-async def test_many_envelopes_are_all_confirmed_before_publish_returns(
-    rig: BusRig, raw: AbstractChannel
-) -> None:
+async def test_many_envelopes_are_all_confirmed_before_publish_returns(rig: BusRig, raw: AbstractChannel) -> None:
     bus = rig.bus()
     risk = rig.subscription("casework", "risk-summary", NOTE_ADDED)
     await rig.declare(bus, risk)

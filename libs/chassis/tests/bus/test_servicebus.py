@@ -25,6 +25,7 @@ from azure.servicebus.exceptions import (
     MessageSizeExceededError,
     ServiceBusConnectionError,
 )
+
 from precise_chassis.bus.port import (
     MAX_DELIVERY_EXCEEDED,
     UNPROCESSABLE,
@@ -65,9 +66,7 @@ def envelope(**data: Any) -> Envelope:
 def as_received(message: ServiceBusMessage, delivery_count: int = 0) -> ServiceBusReceivedMessage:
     """A message as the broker hands it over, `delivery_count` prior attempts on its AMQP header."""
     amqp = PyamqpTransport.to_outgoing_amqp_message(message.raw_amqp_message)
-    return ServiceBusReceivedMessage(
-        amqp._replace(header=Header(delivery_count=delivery_count)), receiver=None
-    )
+    return ServiceBusReceivedMessage(amqp._replace(header=Header(delivery_count=delivery_count)), receiver=None)
 
 
 class Broker:
@@ -134,9 +133,7 @@ async def eventually(check: Callable[[], bool], what: str, within: float = 5.0) 
         await asyncio.sleep(0.005)
 
 
-def pump(
-    broker: Broker, handler: Callable[[Delivery], Awaitable[None]], *, concurrency: int = 4
-) -> SubscriptionPump:
+def pump(broker: Broker, handler: Callable[[Delivery], Awaitable[None]], *, concurrency: int = 4) -> SubscriptionPump:
     return SubscriptionPump(broker, RISK, handler, concurrency=concurrency, retry=FAST)
 
 
@@ -383,12 +380,8 @@ def test_a_bus_needs_exactly_one_way_to_reach_the_namespace() -> None:
 
 
 async def test_the_emulator_is_recognised_from_its_connection_string() -> None:
-    emulator = ServiceBusBus(
-        connection_string=f"Endpoint=sb://localhost;{EMULATOR_KEY};UseDevelopmentEmulator=true;"
-    )
-    azure = ServiceBusBus(
-        connection_string=f"Endpoint=sb://precise-dev.servicebus.windows.net/;{EMULATOR_KEY}"
-    )
+    emulator = ServiceBusBus(connection_string=f"Endpoint=sb://localhost;{EMULATOR_KEY};UseDevelopmentEmulator=true;")
+    azure = ServiceBusBus(connection_string=f"Endpoint=sb://precise-dev.servicebus.windows.net/;{EMULATOR_KEY}")
     assert emulator.emulator
     assert not azure.emulator
     await emulator.close()

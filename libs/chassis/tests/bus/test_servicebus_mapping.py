@@ -18,17 +18,14 @@ from azure.servicebus._pyamqp._encode import encode_payload
 from azure.servicebus._pyamqp.message import Header
 from azure.servicebus._transport._pyamqp_transport import PyamqpTransport
 from azure.servicebus.amqp import AmqpAnnotatedMessage, AmqpMessageProperties
-from precise_chassis.bus.port import MAX_DELIVERY_EXCEEDED, UNPROCESSABLE, RetryPolicy, Unprocessable
+
+from precise_chassis.bus.port import UNPROCESSABLE, Action, Settlement
 from precise_chassis.bus.servicebus_mapping import (
-    DESCRIPTION_LIMIT,
-    Action,
-    Settlement,
     UnmappableMessage,
     delivery_attempt,
     emulator_config,
     original_message_id,
     replay_message,
-    settlement,
     subscription_rules,
     to_envelope,
     to_message,
@@ -185,35 +182,6 @@ def test_the_delivery_attempt_is_one_on_first_delivery(header_count: int | None,
     assert delivery_attempt(received(to_message(envelope()), delivery_count=header_count)) == attempt
 
 
-def test_a_handler_that_returns_completes_the_message() -> None:
-    assert settlement(1, 10, None) == Settlement(Action.COMPLETE)
-
-
-def test_an_unprocessable_message_is_dead_lettered_at_once() -> None:
-    decision = settlement(1, 10, Unprocessable("exhibit reference EXH/?? is malformed"))
-    assert decision == Settlement(Action.DEAD_LETTER, UNPROCESSABLE, "exhibit reference EXH/?? is malformed")
-
-
-def test_a_failure_before_the_last_delivery_abandons_after_the_back_off() -> None:
-    retry = RetryPolicy(base_seconds=0.5, cap_seconds=3.0)
-    assert settlement(1, 3, RuntimeError("db down"), retry) == Settlement(Action.ABANDON, delay_seconds=0.5)
-    assert settlement(2, 3, RuntimeError("db down"), retry) == Settlement(Action.ABANDON, delay_seconds=1.0)
-
-
-def test_a_failure_on_the_last_delivery_dead_letters_with_the_error() -> None:
-    decision = settlement(3, 3, ConnectionError("custody store refused"))
-    assert decision == Settlement(
-        Action.DEAD_LETTER, MAX_DELIVERY_EXCEEDED, "ConnectionError: custody store refused"
-    )
-
-
-def test_a_long_error_is_cut_to_what_service_bus_keeps() -> None:
-    decision = settlement(10, 10, ValueError("x" * 10_000))
-    assert decision.description is not None
-    assert len(decision.description) == DESCRIPTION_LIMIT
-    assert decision.description.startswith("ValueError: xxx")
-
-
 def test_an_unmappable_message_is_dead_lettered_as_unprocessable() -> None:
     assert unmappable_settlement(UnmappableMessage("content type 'text/plain'")) == Settlement(
         Action.DEAD_LETTER, UNPROCESSABLE, "content type 'text/plain'"
@@ -235,9 +203,7 @@ def test_a_replay_keeps_the_envelope_but_is_a_new_broker_message_for_one_subscri
 def test_replaying_a_replay_keeps_the_first_message_id() -> None:
     original = envelope()
     first = received(replay_message(original, original_message_id=original.id, subscription="risk-summary"))
-    again = replay_message(
-        to_envelope(first), original_message_id=original_message_id(first), subscription="x"
-    )
+    again = replay_message(to_envelope(first), original_message_id=original_message_id(first), subscription="x")
     assert original_message_id(received(again)) == original.id
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
 from precise_chassis.settings import PlatformSettings
 from precise_chassis.telemetry.tracing import setup_tracing
 

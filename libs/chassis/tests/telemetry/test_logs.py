@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
 from precise_chassis.settings import PlatformSettings
 from precise_chassis.telemetry.logs import UVICORN_LOGGERS, setup_logging
 

@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+
 from precise_chassis.telemetry.metrics import (
     UNMATCHED_ROUTE,
     PlatformMetrics,
     RequestMetricsMiddleware,
     metrics_endpoint,
 )
-from prometheus_client import CONTENT_TYPE_LATEST
 
 SERVICE = "person-profile"
 
@@ -114,9 +115,7 @@ class Backlog:
 
 def test_outbox_gauges_show_the_backlog_and_the_age_of_its_oldest_row(metrics: PlatformMetrics) -> None:
     now = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
-    metrics.observe_outbox(
-        SERVICE, Backlog(pending=4, oldest_pending_at=now - timedelta(seconds=90)), now=now
-    )
+    metrics.observe_outbox(SERVICE, Backlog(pending=4, oldest_pending_at=now - timedelta(seconds=90)), now=now)
     assert metrics.registry.get_sample_value("precise_outbox_pending", {"service": SERVICE}) == 4
     assert metrics.registry.get_sample_value("precise_outbox_lag_seconds", {"service": SERVICE}) == 90
 

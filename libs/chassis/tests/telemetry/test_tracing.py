@@ -22,6 +22,8 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
+from sqlalchemy import text
+
 from precise_chassis import tracecontext
 from precise_chassis.bus.port import Delivery
 from precise_chassis.telemetry.tracing import (
@@ -33,13 +35,10 @@ from precise_chassis.telemetry.tracing import (
 )
 from precise_contracts.envelope import Envelope
 from precise_contracts.registry import Subscription
-from sqlalchemy import text
 
 EVENT_TYPE = "uk.police.precise.person.record-viewed.v1"
 PERSON_TOPIC = "person"
-RISK_SUBSCRIPTION = Subscription(
-    topic=PERSON_TOPIC, service="risk-summary", event_types=frozenset({EVENT_TYPE})
-)
+RISK_SUBSCRIPTION = Subscription(topic=PERSON_TOPIC, service="risk-summary", event_types=frozenset({EVENT_TYPE}))
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
 
@@ -249,7 +248,7 @@ def test_a_handler_that_raises_leaves_an_error_span_with_the_exception(spans: In
     assert exception.attributes["exception.message"] == "PNC did not answer"
 
 
-# --- export (each in a fresh process: the global provider is set once per process) --------------------
+# --- export (in a fresh process: the global provider can be set once per process) ----------------------
 
 
 class Collector(BaseHTTPRequestHandler):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from azure.storage.blob.aio import BlobServiceClient
+
 from precise_chassis.testing.azurite import AzuriteUnavailable, azurite, azurite_executable
 from precise_chassis.testing.services import reachable
 

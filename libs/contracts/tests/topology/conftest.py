@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 import pytest
+from pydantic import BaseModel, ConfigDict, Field
+
 from precise_contracts.envelope import Event
 from precise_contracts.registry import Route, Topic, TopicRegistry
-from pydantic import BaseModel, ConfigDict, Field
 
 SEIZED = "uk.police.precise.evidence.exhibit-seized.v1"
 RELEASED = "uk.police.precise.evidence.exhibit-released.v1"
@@ -55,9 +56,7 @@ def registry() -> TopicRegistry:
     return TopicRegistry(
         topics=(
             Topic(name="evidence", description="Exhibits and their custody.", producers=("evidence-vault",)),
-            Topic(
-                name="ingest", description="Records read from source systems.", producers=("ingest-adapters",)
-            ),
+            Topic(name="ingest", description="Records read from source systems.", producers=("ingest-adapters",)),
         ),
         routes=(
             Route(event=ExhibitSeized, topic="evidence", consumers=("share-to-cps", "redaction")),

@@ -3,10 +3,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pytest
+from pydantic import Field
+
 from precise_contracts.envelope import Event
 from precise_contracts.registry import Route, Topic, TopicRegistry
 from precise_contracts.topology.asyncapi import document
-from pydantic import Field
 
 SEIZED = "uk.police.precise.evidence.exhibit-seized.v1"
 RELEASED = "uk.police.precise.evidence.exhibit-released.v1"
@@ -92,9 +93,7 @@ def test_a_message_says_what_happened_and_carries_the_cloudevents_attributes(reg
     assert set(payload["properties"]) == {"exhibit_id", "place"}
     base, specific = message["headers"]["allOf"]
     headers = resolve(doc, base["$ref"])
-    assert {"cloudEvents_id", "cloudEvents_type", "cloudEvents_source", "cloudEvents_time"} <= set(
-        headers["required"]
-    )
+    assert {"cloudEvents_id", "cloudEvents_type", "cloudEvents_source", "cloudEvents_time"} <= set(headers["required"])
     assert "cloudEvents_traceparent" in headers["properties"]
     assert "traceparent" in headers["properties"]
     assert specific["properties"]["cloudEvents_type"] == {"const": SEIZED}

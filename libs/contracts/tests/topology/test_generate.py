@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from precise_contracts.registry import TopicRegistry
 from precise_contracts.topology.__main__ import main
 from precise_contracts.topology.generate import NOTICE, generate, render, stale
@@ -62,13 +63,9 @@ def test_a_hand_edit_is_stale(tmp_path: Path, registry: TopicRegistry) -> None:
     assert stale(tmp_path, registry) == [Path("deploy/rabbitmq/definitions.json")]
 
 
-def test_the_schema_of_a_retired_event_type_is_stale_then_removed(
-    tmp_path: Path, registry: TopicRegistry
-) -> None:
+def test_the_schema_of_a_retired_event_type_is_stale_then_removed(tmp_path: Path, registry: TopicRegistry) -> None:
     generate(tmp_path, registry)
-    retired = replace(
-        registry, routes=tuple(r for r in registry.routes if r.event.__name__ != "ExhibitSeized")
-    )
+    retired = replace(registry, routes=tuple(r for r in registry.routes if r.event.__name__ != "ExhibitSeized"))
 
     assert SEIZED_SCHEMA in stale(tmp_path, retired)
     assert SEIZED_SCHEMA in generate(tmp_path, retired)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+
 from precise_contracts.registry import REGISTRY, Topic, TopicRegistry
 from precise_contracts.topology.helm import services, values
 
@@ -28,9 +29,7 @@ def test_a_producer_sees_the_topics_it_publishes_on(registry: TopicRegistry) -> 
 
 def test_any_service_is_not_a_service_but_lets_every_service_publish(registry: TopicRegistry) -> None:
     audit = registry.merged(
-        TopicRegistry(
-            topics=(Topic(name="audit", description="Reads of personal data.", producers=("*",)),), routes=()
-        )
+        TopicRegistry(topics=(Topic(name="audit", description="Reads of personal data.", producers=("*",)),), routes=())
     )
 
     assert "*" not in services(audit)

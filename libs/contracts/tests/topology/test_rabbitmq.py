@@ -57,9 +57,7 @@ def test_a_subscription_queue_is_quorum_and_dead_letters_to_its_own_queue(regist
     }
     assert queue(defs, "evidence.share-to-cps")["arguments"]["x-delivery-limit"] == 10
     assert queue(defs, "ingest.risk-summary.dead-letter")["arguments"] == {"x-queue-type": "quorum"}
-    assert bindings_to(defs, "ingest.risk-summary.dead-letter") == {
-        (DEAD_LETTER_EXCHANGE, "ingest.risk-summary")
-    }
+    assert bindings_to(defs, "ingest.risk-summary.dead-letter") == {(DEAD_LETTER_EXCHANGE, "ingest.risk-summary")}
 
 
 def test_a_prefix_isolates_every_entity_and_argument(registry: TopicRegistry) -> None:

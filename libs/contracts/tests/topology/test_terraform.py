@@ -34,8 +34,6 @@ def test_a_service_s_own_max_delivery_reaches_its_subscription(registry: TopicRe
 
 
 def test_the_terraform_declares_a_variable_for_every_generated_one(registry: TopicRegistry) -> None:
-    declared = set(
-        re.findall(r'^variable "([a-z_]+)"', (TERRAFORM / "variables.tf").read_text(), re.MULTILINE)
-    )
+    declared = set(re.findall(r'^variable "([a-z_]+)"', (TERRAFORM / "variables.tf").read_text(), re.MULTILINE))
 
     assert set(tfvars(registry)) <= declared

@@ -1,4 +1,5 @@
 import pytest
+
 from precise_contracts.values.check_letter import CHECK_LETTERS, mod23_check_letter
 
 

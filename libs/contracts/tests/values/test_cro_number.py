@@ -1,4 +1,5 @@
 import pytest
+
 from precise_contracts.values.cro_number import cro_check_letter, parse_cro_number
 
 # Worked by hand: int(YY + serial) mod 23, indexed into ZABCDEFGHJKLMNPQRTUVWXY.

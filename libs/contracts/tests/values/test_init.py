@@ -1,8 +1,9 @@
 import re
 
 import pytest
-from precise_contracts.values import CroNumber, NiNumber, PncId, Postcode, Vrm
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from precise_contracts.values import CroNumber, NiNumber, PncId, Postcode, Vrm
 
 
 class Sighting(BaseModel):

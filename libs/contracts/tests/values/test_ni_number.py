@@ -1,4 +1,5 @@
 import pytest
+
 from precise_contracts.values.ni_number import parse_ni_number
 
 

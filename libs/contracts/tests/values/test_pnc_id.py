@@ -1,6 +1,7 @@
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+
 from precise_contracts.values.check_letter import CHECK_LETTERS
 from precise_contracts.values.pnc_id import parse_pnc_id, pnc_check_letter
 

@@ -1,4 +1,5 @@
 import pytest
+
 from precise_contracts.values.postcode import inward, outward, parse_postcode
 
 

@@ -1,4 +1,5 @@
 import pytest
+
 from precise_contracts.values.vrm import VrmFormat, parse_vrm, vrm_format
 
 

@@ -12,13 +12,13 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
-from precise_contracts.events.audit import PersonalDataAccessed
-from precise_contracts.registry import TopicRegistry
 from sqlalchemy import select
 
 from precise_chassis.database import Database
 from precise_chassis.tables import audit_log
 from precise_chassis.uow import UnitOfWork
+from precise_contracts.events.audit import PersonalDataAccessed
+from precise_contracts.registry import TopicRegistry
 
 Outcome = Literal["allowed", "denied", "not-found", "error"]
 MAX_PAGE = 1000

@@ -142,9 +142,7 @@ class AzureBlobStore:
             metadata=user_metadata,
         )
 
-    async def get(
-        self, key: str, *, start: int | None = None, end: int | None = None
-    ) -> AsyncIterator[bytes]:
+    async def get(self, key: str, *, start: int | None = None, end: int | None = None) -> AsyncIterator[bytes]:
         # The size comes first so ranges behave exactly as in every adapter (Azurite and Azure differ
         # on a range starting at the end of the blob).
         info = await self.head(key)

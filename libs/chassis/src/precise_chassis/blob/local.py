@@ -115,9 +115,7 @@ class LocalBlobStore:
             staged_sidecar.unlink(missing_ok=True)
         _sync_folder(key_folder)
 
-    async def get(
-        self, key: str, *, start: int | None = None, end: int | None = None
-    ) -> AsyncIterator[bytes]:
+    async def get(self, key: str, *, start: int | None = None, end: int | None = None) -> AsyncIterator[bytes]:
         found = await asyncio.to_thread(self._read_sidecar, validate_key(key))
         if found is None:
             raise BlobNotFound(key)

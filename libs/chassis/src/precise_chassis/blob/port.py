@@ -150,9 +150,7 @@ def validate_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
         if name == SHA256_METADATA:
             raise ValueError(f"metadata name {SHA256_METADATA!r} is reserved for the content's digest")
         if not isinstance(value, str) or not _HEADER_VALUE.fullmatch(value):
-            raise ValueError(
-                f"metadata {name!r}: the value must be printable ASCII without surrounding whitespace"
-            )
+            raise ValueError(f"metadata {name!r}: the value must be printable ASCII without surrounding whitespace")
     if sum(len(name) + len(value) for name, value in checked.items()) > MAX_METADATA_BYTES:
         raise ValueError(f"metadata is larger than {MAX_METADATA_BYTES} bytes")
     return checked

@@ -17,9 +17,7 @@ def bus_for(settings: PlatformSettings) -> Bus:
     from precise_chassis.bus.servicebus import ServiceBusBus
 
     if settings.servicebus_connection:
-        return ServiceBusBus(
-            connection_string=settings.servicebus_connection, topology_prefix=settings.topology_prefix
-        )
+        return ServiceBusBus(connection_string=settings.servicebus_connection, topology_prefix=settings.topology_prefix)
     if settings.servicebus_namespace:
         return ServiceBusBus(
             fully_qualified_namespace=settings.servicebus_namespace, topology_prefix=settings.topology_prefix

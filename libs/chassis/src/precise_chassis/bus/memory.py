@@ -16,19 +16,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from precise_contracts.envelope import Envelope
-from precise_contracts.registry import Subscription, Topic
-
 from precise_chassis.bus.port import (
-    MAX_DELIVERY_EXCEEDED,
     UNPROCESSABLE,
+    Action,
     BusUnavailable,
     DeadLetter,
     Delivery,
     MessageHandler,
     RetryPolicy,
-    Unprocessable,
+    settlement,
 )
+from precise_contracts.envelope import Envelope
+from precise_contracts.registry import Subscription, Topic
 
 
 @dataclass(eq=False)
@@ -86,22 +85,23 @@ class _Consumer:
     async def _deliver(self, message: _Message) -> None:
         message.deliveries += 1
         subscription = self._queue.subscription
+        failure: Exception | None = None
         try:
             await self._handler(Delivery(message.envelope, subscription, message.deliveries))
-        except Unprocessable as error:
-            self._queue.dead_letter(message, UNPROCESSABLE, str(error))
         except asyncio.CancelledError:
             # Cancelled after the stop grace period: the lock is lost, so the message is offered again.
             self._queue.ready.put_nowait(message)
             raise
         except Exception as error:
-            if message.deliveries >= subscription.max_delivery:
-                self._queue.dead_letter(message, MAX_DELIVERY_EXCEEDED, f"{type(error).__name__}: {error}")
-            else:
-                delay = self._retry.delay(message.deliveries)
-                asyncio.get_running_loop().call_later(delay, self._queue.ready.put_nowait, message)
+            failure = error
         finally:
             self._slots.release()
+        settled = settlement(message.deliveries, subscription.max_delivery, failure, self._retry)
+        if settled.action is Action.DEAD_LETTER:
+            self._queue.dead_letter(message, settled.reason or UNPROCESSABLE, settled.description or "")
+        elif settled.action is Action.ABANDON:
+            loop = asyncio.get_running_loop()
+            loop.call_later(settled.delay_seconds, self._queue.ready.put_nowait, message)
 
     async def stop(self, grace_seconds: float) -> None:
         self._pump.cancel()
@@ -146,9 +146,7 @@ class InMemoryBus:
                 if queue.wants(envelope):
                     queue.ready.put_nowait(_Message(Envelope.from_bytes(body)))
 
-    async def consume(
-        self, subscription: Subscription, handler: MessageHandler, *, concurrency: int = 8
-    ) -> None:
+    async def consume(self, subscription: Subscription, handler: MessageHandler, *, concurrency: int = 8) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self._consumers.append(_Consumer(self._queue(subscription), handler, concurrency, self._retry))

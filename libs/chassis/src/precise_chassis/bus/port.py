@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 from precise_contracts.envelope import Envelope
@@ -22,6 +23,7 @@ from precise_contracts.registry import Subscription, Topic
 
 MAX_DELIVERY_EXCEEDED = "MaxDeliveryCountExceeded"
 UNPROCESSABLE = "Unprocessable"
+DESCRIPTION_LIMIT = 4096  # Service Bus's limit on a dead-letter description; the others keep the same
 
 
 class BusUnavailable(Exception):
@@ -66,6 +68,36 @@ class RetryPolicy:
         return float(min(self.cap_seconds, self.base_seconds * 2 ** max(0, delivery_count - 1)))
 
 
+class Action(StrEnum):
+    COMPLETE = "complete"
+    ABANDON = "abandon"
+    DEAD_LETTER = "dead-letter"
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What to do with a message once its handler has run; every adapter settles by this one rule."""
+
+    action: Action
+    reason: str | None = None
+    description: str | None = None
+    delay_seconds: float = 0.0  # wait this long (holding the message) before abandoning
+
+
+def settlement(
+    delivery_count: int, max_delivery: int, error: BaseException | None, retry: RetryPolicy | None = None
+) -> Settlement:
+    """Settle a delivery: `delivery_count` is 1 on the first delivery."""
+    if error is None:
+        return Settlement(Action.COMPLETE)
+    if isinstance(error, Unprocessable):
+        return Settlement(Action.DEAD_LETTER, UNPROCESSABLE, str(error)[:DESCRIPTION_LIMIT])
+    if delivery_count >= max_delivery:
+        described = f"{type(error).__name__}: {error}"[:DESCRIPTION_LIMIT]
+        return Settlement(Action.DEAD_LETTER, MAX_DELIVERY_EXCEEDED, described)
+    return Settlement(Action.ABANDON, delay_seconds=(retry or RetryPolicy()).delay(delivery_count))
+
+
 class Bus(Protocol):
     name: str
 
@@ -75,9 +107,7 @@ class Bus(Protocol):
     async def publish(self, topic: str, envelopes: Sequence[Envelope]) -> None:
         """Publish and wait for the broker's confirmation of every envelope."""
 
-    async def consume(
-        self, subscription: Subscription, handler: MessageHandler, *, concurrency: int = 8
-    ) -> None:
+    async def consume(self, subscription: Subscription, handler: MessageHandler, *, concurrency: int = 8) -> None:
         """Start delivering the subscription's messages to `handler`, up to `concurrency` at once."""
 
     async def dead_letters(self, subscription: Subscription, *, limit: int = 100) -> list[DeadLetter]:

@@ -36,6 +36,19 @@ from aio_pika.abc import (
     ExchangeType,
 )
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS
+from pydantic import ValidationError
+
+from precise_chassis.bus.port import (
+    MAX_DELIVERY_EXCEEDED,
+    UNPROCESSABLE,
+    Action,
+    BusUnavailable,
+    DeadLetter,
+    Delivery,
+    MessageHandler,
+    RetryPolicy,
+    settlement,
+)
 from precise_contracts.envelope import Envelope
 from precise_contracts.registry import Subscription, Topic
 from precise_contracts.topology.rabbitmq import (
@@ -45,18 +58,6 @@ from precise_contracts.topology.rabbitmq import (
     exchange_name,
     queue_arguments,
     queue_name,
-)
-from pydantic import ValidationError
-
-from precise_chassis.bus.port import (
-    MAX_DELIVERY_EXCEEDED,
-    UNPROCESSABLE,
-    BusUnavailable,
-    DeadLetter,
-    Delivery,
-    MessageHandler,
-    RetryPolicy,
-    Unprocessable,
 )
 
 log = logging.getLogger(__name__)
@@ -154,9 +155,7 @@ class RabbitMQBus:
         if failures:
             raise BusUnavailable(f"RabbitMQ did not confirm the publish to {exchange}: {failures[0]!r}")
 
-    async def consume(
-        self, subscription: Subscription, handler: MessageHandler, *, concurrency: int = 8
-    ) -> None:
+    async def consume(self, subscription: Subscription, handler: MessageHandler, *, concurrency: int = 8) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         channel = await self._channel()
@@ -331,11 +330,11 @@ class _Consumer:
             await self._dead_letter(message, UNPROCESSABLE, "the body is not a Precise CloudEvents envelope")
             return
         count = _delivery_count(message)
+        failure: Exception | None = None
         try:
             await self._handler(Delivery(envelope, self._subscription, count))
-        except Unprocessable as error:
-            await self._dead_letter(message, UNPROCESSABLE, str(error))
         except Exception as error:
+            failure = error
             log.warning(
                 "handler for %s failed on event %s (delivery %d of %d)",
                 self._subscription.queue,
@@ -344,11 +343,12 @@ class _Consumer:
                 self._subscription.max_delivery,
                 exc_info=error,
             )
-            if count >= self._subscription.max_delivery:
-                await self._dead_letter(message, MAX_DELIVERY_EXCEEDED, f"{type(error).__name__}: {error}")
-            else:
-                await self._pause(self._bus.retry.delay(count))
-                await message.nack(requeue=True)
+        settled = settlement(count, self._subscription.max_delivery, failure, self._bus.retry)
+        if settled.action is Action.DEAD_LETTER:
+            await self._dead_letter(message, settled.reason or UNPROCESSABLE, settled.description or "")
+        elif settled.action is Action.ABANDON:
+            await self._pause(settled.delay_seconds)
+            await message.nack(requeue=True)
         else:
             await message.ack()
 
@@ -372,9 +372,7 @@ def _message(envelope: Envelope) -> aio_pika.Message:
     for attribute in _CLOUDEVENTS_ATTRIBUTES:
         value = getattr(envelope, attribute)
         if value is not None:
-            headers[CLOUDEVENTS_HEADER_PREFIX + attribute] = (
-                value.isoformat() if isinstance(value, datetime) else value
-            )
+            headers[CLOUDEVENTS_HEADER_PREFIX + attribute] = value.isoformat() if isinstance(value, datetime) else value
     if envelope.traceparent is not None:
         headers[TRACEPARENT_HEADER] = envelope.traceparent
     return aio_pika.Message(

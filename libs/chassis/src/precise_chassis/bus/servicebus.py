@@ -39,23 +39,29 @@ from azure.servicebus.exceptions import (
     MessagingEntityNotFoundError,
 )
 from azure.servicebus.management import CorrelationRuleFilter
-from precise_contracts.envelope import Envelope
-from precise_contracts.registry import Subscription, Topic
 
-from precise_chassis.bus.port import BusUnavailable, DeadLetter, Delivery, MessageHandler, RetryPolicy
-from precise_chassis.bus.servicebus_mapping import (
+from precise_chassis.bus.port import (
     Action,
+    BusUnavailable,
+    DeadLetter,
+    Delivery,
+    MessageHandler,
+    RetryPolicy,
     Settlement,
+    settlement,
+)
+from precise_chassis.bus.servicebus_mapping import (
     UnmappableMessage,
     delivery_attempt,
     original_message_id,
     replay_message,
-    settlement,
     subscription_rules,
     to_envelope,
     to_message,
     unmappable_settlement,
 )
+from precise_contracts.envelope import Envelope
+from precise_contracts.registry import Subscription, Topic
 
 log = logging.getLogger(__name__)
 
@@ -157,17 +163,13 @@ class SubscriptionPump:
         try:
             envelope = to_envelope(message)
         except UnmappableMessage as exc:
-            log.warning(
-                "dead-lettering message %s on %s: %s", message.message_id, self._subscription.queue, exc
-            )
+            log.warning("dead-lettering message %s on %s: %s", message.message_id, self._subscription.queue, exc)
             await self._settle(message, unmappable_settlement(exc))
             return
         attempt = delivery_attempt(message)
         error: Exception | None = None
         try:
-            await self._handler(
-                Delivery(envelope=envelope, subscription=self._subscription, delivery_count=attempt)
-            )
+            await self._handler(Delivery(envelope=envelope, subscription=self._subscription, delivery_count=attempt))
         except Exception as exc:
             error = exc
             log.warning(
@@ -246,16 +248,12 @@ class ServiceBusBus:
         self._admin_factory: Callable[[], ServiceBusAdministrationClient]
         if connection_string is not None:
             self._client = ServiceBusClient.from_connection_string(connection_string, retry_total=retry_total)
-            self._admin_factory = partial(
-                ServiceBusAdministrationClient.from_connection_string, connection_string
-            )
+            self._admin_factory = partial(ServiceBusAdministrationClient.from_connection_string, connection_string)
         elif fully_qualified_namespace is not None:
             if credential is None:
                 credential = self._owned_credential = DefaultAzureCredential()
             self._client = ServiceBusClient(fully_qualified_namespace, credential, retry_total=retry_total)
-            self._admin_factory = partial(
-                ServiceBusAdministrationClient, fully_qualified_namespace, credential
-            )
+            self._admin_factory = partial(ServiceBusAdministrationClient, fully_qualified_namespace, credential)
         self.emulator = connection_string is not None and _is_emulator(connection_string)
         self.topology_prefix = topology_prefix
         self._retry = retry or RetryPolicy()
@@ -310,9 +308,7 @@ class ServiceBusBus:
                 duplicate_detection_history_time_window=self._duplicate_detection_window,
             )
 
-    async def _ensure_subscription(
-        self, admin: ServiceBusAdministrationClient, subscription: Subscription
-    ) -> None:
+    async def _ensure_subscription(self, admin: ServiceBusAdministrationClient, subscription: Subscription) -> None:
         topic = self.entity(subscription.topic)
         try:
             await admin.create_subscription(
@@ -384,9 +380,7 @@ class ServiceBusBus:
                 ) from exc
         self._known_topics.add(topic)
 
-    async def consume(
-        self, subscription: Subscription, handler: MessageHandler, *, concurrency: int = 8
-    ) -> None:
+    async def consume(self, subscription: Subscription, handler: MessageHandler, *, concurrency: int = 8) -> None:
         renewer = AutoLockRenewer(max_lock_renewal_duration=self._max_handler_seconds)
         receiver: ServiceBusReceiver = self._client.get_subscription_receiver(
             self.entity(subscription.topic),
@@ -412,23 +406,17 @@ class ServiceBusBus:
                     )
                     if not page:
                         break
-                    found.extend(
-                        d for d in (self._dead_letter(subscription, m) for m in page) if d is not None
-                    )
+                    found.extend(d for d in (self._dead_letter(subscription, m) for m in page) if d is not None)
                     next_sequence = (page[-1].sequence_number or 0) + 1
         except UNAVAILABLE as exc:
             raise BusUnavailable(f"could not read the dead letters of {subscription.queue}: {exc}") from exc
         return found
 
-    def _dead_letter(
-        self, subscription: Subscription, message: ServiceBusReceivedMessage
-    ) -> DeadLetter | None:
+    def _dead_letter(self, subscription: Subscription, message: ServiceBusReceivedMessage) -> DeadLetter | None:
         try:
             envelope = to_envelope(message)
         except UnmappableMessage as exc:
-            log.warning(
-                "dead letter %s on %s is not a Precise event: %s", message.message_id, subscription.queue, exc
-            )
+            log.warning("dead letter %s on %s is not a Precise event: %s", message.message_id, subscription.queue, exc)
             return None
         return DeadLetter(
             envelope=envelope,

@@ -11,19 +11,22 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from azure.servicebus import ServiceBusMessage, ServiceBusReceivedMessage
 from azure.servicebus.amqp import AmqpMessageBodyType
+from pydantic import TypeAdapter, ValidationError
+
+from precise_chassis.bus.port import (
+    DESCRIPTION_LIMIT,
+    UNPROCESSABLE,
+    Action,
+    Settlement,
+)
 from precise_contracts.envelope import Envelope
 from precise_contracts.registry import Subscription, Topic
 from precise_contracts.topology.servicebus import correlation_rules
-from pydantic import TypeAdapter, ValidationError
-
-from precise_chassis.bus.port import MAX_DELIVERY_EXCEEDED, UNPROCESSABLE, RetryPolicy, Unprocessable
 
 CLOUDEVENTS_PREFIXES = ("cloudEvents_", "cloudEvents:")
 JSON = "application/json"
@@ -31,7 +34,6 @@ JSON = "application/json"
 TRACEPARENT = "traceparent"
 # A replay is a new broker message (new message id, so duplicate detection keeps it) of the same envelope.
 ORIGINAL_MESSAGE_ID = "precise_original_id"
-DESCRIPTION_LIMIT = 4096
 
 _ATTRIBUTES = ("specversion", "id", "source", "type", "subject", "time", "dataschema", "traceparent")
 _DATA = TypeAdapter(dict[str, Any])
@@ -63,9 +65,7 @@ def to_message(envelope: Envelope) -> ServiceBusMessage:
     )
 
 
-def replay_message(
-    envelope: Envelope, *, original_message_id: str | None, subscription: str
-) -> ServiceBusMessage:
+def replay_message(envelope: Envelope, *, original_message_id: str | None, subscription: str) -> ServiceBusMessage:
     """A dead letter sent back to one subscription only.
 
     The envelope (and so its id, which the inbox keys on) is unchanged; the broker message id is new, because
@@ -120,37 +120,6 @@ def original_message_id(message: ServiceBusReceivedMessage) -> str | None:
     if ORIGINAL_MESSAGE_ID in properties:
         return str(_plain(properties[ORIGINAL_MESSAGE_ID]))
     return message.message_id
-
-
-class Action(StrEnum):
-    COMPLETE = "complete"
-    ABANDON = "abandon"
-    DEAD_LETTER = "dead_letter"
-
-
-@dataclass(frozen=True)
-class Settlement:
-    """What to do with a message once its handler has run."""
-
-    action: Action
-    reason: str | None = None
-    description: str | None = None
-    delay_seconds: float = 0.0  # wait this long (holding the lock) before abandoning
-
-
-def settlement(
-    delivery_count: int, max_delivery: int, error: BaseException | None, retry: RetryPolicy | None = None
-) -> Settlement:
-    """Settle a delivery: `delivery_count` is 1 on the first delivery (see delivery_attempt)."""
-    if error is None:
-        return Settlement(Action.COMPLETE)
-    if isinstance(error, Unprocessable):
-        return Settlement(Action.DEAD_LETTER, UNPROCESSABLE, _truncate(str(error)))
-    if delivery_count >= max_delivery:
-        return Settlement(
-            Action.DEAD_LETTER, MAX_DELIVERY_EXCEEDED, _truncate(f"{type(error).__name__}: {error}")
-        )
-    return Settlement(Action.ABANDON, delay_seconds=(retry or RetryPolicy()).delay(delivery_count))
 
 
 def unmappable_settlement(error: UnmappableMessage) -> Settlement:

@@ -11,7 +11,7 @@ schema: str | None = config.attributes.get("schema")
 
 if schema is not None:
     # raw SQL in migrations (triggers, functions) resolves names in the service's schema
-    connection.execute(text(f'SET search_path TO "{schema}"'))
+    connection.execute(text(f'SET LOCAL search_path TO "{schema}"'))
 
 context.configure(connection=connection, version_table_schema=schema, transaction_per_migration=False)
 with context.begin_transaction():

@@ -36,9 +36,7 @@ def setup_logging(settings: PlatformSettings, service_name: str) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.set_name(_HANDLER_NAME)
     handler.addFilter(SpanContextFilter())
-    handler.setFormatter(
-        _json_formatter(service_name) if settings.log_json else _line_formatter(service_name)
-    )
+    handler.setFormatter(_json_formatter(service_name) if settings.log_json else _line_formatter(service_name))
 
     root = logging.getLogger()
     for previous in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:

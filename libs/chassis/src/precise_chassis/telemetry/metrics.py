@@ -135,9 +135,9 @@ def route_template(scope: Scope, mounted_at: str = "") -> str:
     Apitally read it there too).
     """
     fastapi_scope = scope.get("fastapi")
-    route = (
-        fastapi_scope.get("effective_route_context") if isinstance(fastapi_scope, dict) else None
-    ) or scope.get("route")
+    route = (fastapi_scope.get("effective_route_context") if isinstance(fastapi_scope, dict) else None) or scope.get(
+        "route"
+    )
     if route is None:
         return UNMATCHED_ROUTE
     mounts = str(scope.get("root_path", ""))[len(mounted_at) :]

@@ -30,13 +30,13 @@ from opentelemetry.semconv._incubating.attributes import service_attributes as s
 from opentelemetry.semconv.attributes import error_attributes, service_attributes
 from opentelemetry.trace import Span, SpanKind
 from opentelemetry.util.types import AttributeValue
-from precise_contracts.envelope import Envelope
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from precise_chassis.bus.port import Delivery
 from precise_chassis.settings import PlatformSettings
 from precise_chassis.tracecontext import context_from
+from precise_contracts.envelope import Envelope
 
 APPINSIGHTS_CONNECTION = "APPLICATIONINSIGHTS_CONNECTION_STRING"
 OTLP_ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"
@@ -110,8 +110,8 @@ def _configure_azure_monitor(resource: Resource) -> None:
     # meter and logger providers and a LoggingHandler on the root logger; we customise it through its
     # arguments and add to its provider afterwards. Its FastAPI and httpx auto-instrumentation stay off:
     # patching FastAPI would replace FastAPI's native telemetry (see instrument_app) with the contrib
-    # middleware, which names mounted services' spans after their mount ("GET /profiles"), and both are
-    # instrumented explicitly below. Service Bus/Blob SDK tracing (azure_sdk) stays on.
+    # middleware, which names mounted services' spans after their mount ("GET /profiles"); httpx is
+    # instrumented by instrument_httpx. Service Bus/Blob SDK tracing (azure_sdk) stays on.
     configure_azure_monitor(
         resource=resource,
         instrumentation_options={"fastapi": {"enabled": False}, "httpx": {"enabled": False}},
@@ -162,7 +162,7 @@ def instrument_engine(engine: AsyncEngine) -> None:
     instrumentor = SQLAlchemyInstrumentor()
     if instrumentor.is_instrumented_by_opentelemetry:
         instrumentor.uninstrument()
-    # its dependency check still stops at sqlalchemy < 2.1, whose engine events it uses are unchanged
+    # its dependency check stops at sqlalchemy < 2.1; the engine events it hooks work on 2.1 (tested)
     instrumentor.instrument(engines=list(_state.engines), skip_dep_check=True)
 
 

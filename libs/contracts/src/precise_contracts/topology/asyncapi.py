@@ -72,9 +72,7 @@ def _servers() -> dict[str, Any]:
                 "Azure Service Bus (azure profile). A topic per channel; a subscription per consuming "
                 "service with a correlation rule on the message subject (the event type) per type."
             ),
-            "variables": {
-                "namespace": {"description": "The Service Bus namespace made by deploy/terraform."}
-            },
+            "variables": {"namespace": {"description": "The Service Bus namespace made by deploy/terraform."}},
         },
     }
 

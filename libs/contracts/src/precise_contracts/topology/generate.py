@@ -87,7 +87,5 @@ _Dumper.add_representer(str, _text)
 
 
 def _yaml(document: dict[str, Any]) -> str:
-    body = yaml.dump(
-        document, Dumper=_Dumper, sort_keys=True, allow_unicode=True, default_flow_style=False, width=100
-    )
+    body = yaml.dump(document, Dumper=_Dumper, sort_keys=True, allow_unicode=True, default_flow_style=False, width=100)
     return f"# {NOTICE}\n{body}"

@@ -20,9 +20,7 @@ def values(registry: TopicRegistry) -> dict[str, Any]:
         "services": {
             service: {
                 "topics": {
-                    "publishes": sorted(
-                        t.name for t in registry.topics if {service, ANY_SERVICE} & set(t.producers)
-                    ),
+                    "publishes": sorted(t.name for t in registry.topics if {service, ANY_SERVICE} & set(t.producers)),
                     "subscribes": [
                         {
                             "topic": s.topic,

@@ -63,16 +63,12 @@ def definitions(registry: TopicRegistry, prefix: str = "") -> dict[str, Any]:
         queues.append(_queue(queue, queue_arguments(subscription, prefix)))
         queues.append(_queue(dead_letters, dead_letter_queue_arguments()))
         source = exchange_name(subscription.topic, prefix)
-        bindings.extend(
-            _binding(source, queue, event_type) for event_type in sorted(subscription.event_types)
-        )
+        bindings.extend(_binding(source, queue, event_type) for event_type in sorted(subscription.event_types))
         bindings.append(_binding(dead_letter_exchange(prefix), dead_letters, queue))
     return {
         "exchanges": sorted(exchanges, key=lambda e: str(e["name"])),
         "queues": sorted(queues, key=lambda q: str(q["name"])),
-        "bindings": sorted(
-            bindings, key=lambda b: (str(b["source"]), str(b["destination"]), str(b["routing_key"]))
-        ),
+        "bindings": sorted(bindings, key=lambda b: (str(b["source"]), str(b["destination"]), str(b["routing_key"]))),
     }
 
 

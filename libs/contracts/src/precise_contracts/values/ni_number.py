@@ -44,9 +44,7 @@ def parse_ni_number(value: str) -> str:
     if problem := _prefix_problem(shape["prefix"]):
         raise ValueError(f"National Insurance number {value!r} is not valid: {problem}")
     if shape["suffix"] not in "ABCD":
-        raise ValueError(
-            f"National Insurance number {value!r} ends in {shape['suffix']}, but the final letter is A-D"
-        )
+        raise ValueError(f"National Insurance number {value!r} ends in {shape['suffix']}, but the final letter is A-D")
     return text
 
 

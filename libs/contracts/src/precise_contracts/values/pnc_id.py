@@ -38,9 +38,7 @@ def parse_pnc_id(value: str) -> str:
     serial = match["serial"].zfill(SERIAL_DIGITS)
     expected = pnc_check_letter(int(year2), int(serial))
     if match["check"] != expected:
-        raise ValueError(
-            f"PNC ID {value!r} has check letter {match['check']} but {year2}/{serial} needs {expected}"
-        )
+        raise ValueError(f"PNC ID {value!r} has check letter {match['check']} but {year2}/{serial} needs {expected}")
     return f"{year2}/{serial}{expected}"
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field
+
 from precise_contracts.envelope import Event
 from precise_contracts.registry import Route, Topic, TopicRegistry
-from pydantic import Field
 
 DESK = "probe-desk"
 ECHO = "probe-echo"

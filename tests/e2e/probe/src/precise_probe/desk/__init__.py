@@ -4,7 +4,6 @@ and records the ProbeEchoed that comes back."""
 from pathlib import Path
 
 from precise_chassis.service import Service
-
 from precise_probe.contracts import DESK, ProbeEchoed
 from precise_probe.desk.api import router
 from precise_probe.desk.handlers import on_probe_echoed

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, status
+from pydantic import BaseModel, Field
+
 from precise_chassis.api import NotFound, blob_store, unit_of_work
 from precise_chassis.auth import Access, Caller, Permission, personal_data, require
 from precise_chassis.blob import BlobStore
 from precise_chassis.uow import UnitOfWork
-from pydantic import BaseModel, Field
-
 from precise_probe.contracts import ProbeRequested
 from precise_probe.desk.store import Probe, add_probe, get_probe
 
@@ -69,9 +69,7 @@ async def request_probe(
                 echoed_at=None,
             ),
         )
-        uow.publish(
-            ProbeRequested(probe_id=probe_id, text=request.text, blob_key=key, blob_sha256=stored.sha256)
-        )
+        uow.publish(ProbeRequested(probe_id=probe_id, text=request.text, blob_key=key, blob_sha256=stored.sha256))
     return ProbeAccepted(probe_id=probe_id)
 
 
@@ -91,7 +89,7 @@ async def read_probe(
         digest.update(chunk)
     return ProbeView(
         probe_id=probe.probe_id,
-        status="echoed" if probe.echoed_at is not None else "requested",
+        status=probe.status,
         text=probe.text,
         echoed_text=probe.echoed_text,
         blob_sha256=probe.blob_sha256,

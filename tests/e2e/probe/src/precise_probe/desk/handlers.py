@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from precise_chassis.uow import UnitOfWork
-
 from precise_probe.contracts import ProbeEchoed
 from precise_probe.desk.store import record_echo
 

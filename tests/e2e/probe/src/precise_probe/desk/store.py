@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,7 +37,7 @@ class Probe:
     echoed_at: datetime | None
 
     @property
-    def status(self) -> str:
+    def status(self) -> Literal["requested", "echoed"]:
         return "requested" if self.echoed_at is None else "echoed"
 
 

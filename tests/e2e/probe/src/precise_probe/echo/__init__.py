@@ -3,7 +3,6 @@
 from pathlib import Path
 
 from precise_chassis.service import Service
-
 from precise_probe.contracts import ECHO, ProbeRequested
 from precise_probe.echo.api import router
 from precise_probe.echo.handlers import on_probe_requested

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
 from precise_chassis.api import unit_of_work
 from precise_chassis.auth import Caller, Permission, require
 from precise_chassis.uow import UnitOfWork
-from pydantic import BaseModel
-
 from precise_probe.echo.store import count_echoes
 
 router = APIRouter(tags=["echoes"])
