@@ -21,7 +21,7 @@ help: ## list the targets
 	.tools/bin/pip install --quiet --disable-pip-version-check 'uv>=0.9,<1'
 
 .venv/.installed: .tools/bin/uv pyproject.toml uv.lock libs/*/pyproject.toml tools/pyproject.toml tests/e2e/probe/pyproject.toml
-	$(UV) sync --all-packages --frozen --python $(PYTHON)
+	$(UV) sync --all-packages --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json

@@ -1,5 +1,10 @@
-"""Events/s through outbox -> RabbitMQ -> handler (PostgreSQL outbox and inbox), against raw aio-pika
-publish/consume of the same 1 KiB payloads on the same broker, same queue type, in the same run.
+"""Events/s through outbox -> RabbitMQ -> handler, against raw aio-pika publish/consume of the same 1 KiB
+payloads on the same broker, same queue type (quorum, persistent, confirms, manual acks), in the same run.
+
+Both run as they are deployed: the producer in one process and the consumer in another (two services),
+so each side has its own interpreter. Precise adds what raw aio-pika lacks: the producer commits each
+event to its PostgreSQL outbox and a relay publishes it; the consumer claims it in its PostgreSQL inbox
+and runs the handler in the same transaction before acking.
 
 Target (issue 2): ratio >= 0.5, goal 0.8.
 """
@@ -7,15 +12,17 @@ Target (issue 2): ratio >= 0.5, goal 0.8.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
+from multiprocessing.connection import Connection
 
 import aio_pika
 from sqlalchemy import text
 
-from precise_chassis.bus.port import Delivery
 from precise_chassis.bus.rabbitmq import RabbitMQBus
 from precise_chassis.database import Database
 from precise_chassis.dispatch import Dispatcher
@@ -29,21 +36,22 @@ EVENTS = int(os.environ.get("PRECISE_BENCH_EVENTS", "20000"))
 CONCURRENCY = int(os.environ.get("PRECISE_BENCH_CONCURRENCY", "64"))
 WRITE_BATCH = 100
 NOTE = "x" * 1000  # with the case reference the payload is ~1 KiB
+SUBSCRIPTION = REGISTRY.subscriptions("case-index")[0]
 
 
-async def raw_aio_pika(url: str, count: int) -> float:
-    """Publish with confirms (pipelined) and consume with manual acks on a quorum queue; events/s."""
-    body = CaseNoteAdded(case_ref="CASE/2026/0001", note=NOTE).model_dump_json().encode()
+def note() -> CaseNoteAdded:
+    return CaseNoteAdded(case_ref="CASE/2026/0001", note=NOTE)
+
+
+# --- raw aio-pika -------------------------------------------------------------------------------------
+
+
+async def raw_consume(url: str, queue_name: str, count: int, ready: Callable[[], None]) -> float:
     connection = await aio_pika.connect_robust(url)
-    try:
-        channel = await connection.channel(publisher_confirms=True)
-        name = f"bench-raw-{uuid.uuid4().hex[:8]}"
-        exchange = await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, auto_delete=True)
-        queue = await channel.declare_queue(name, durable=True, arguments={"x-queue-type": "quorum"})
-        await queue.bind(exchange, routing_key=CaseNoteAdded.type)
-        consumer_channel = await connection.channel()
-        await consumer_channel.set_qos(prefetch_count=CONCURRENCY)
-        consumer_queue = await consumer_channel.get_queue(name)
+    async with connection:
+        channel = await connection.channel()
+        await channel.set_qos(prefetch_count=CONCURRENCY)
+        queue = await channel.get_queue(queue_name)
         done = asyncio.Event()
         received = 0
 
@@ -54,8 +62,18 @@ async def raw_aio_pika(url: str, count: int) -> float:
             if received == count:
                 done.set()
 
-        started = time.perf_counter()
-        await consumer_queue.consume(on_message)
+        await queue.consume(on_message)
+        ready()
+        await done.wait()
+        return time.time()
+
+
+async def raw_publish(url: str, queue_name: str, count: int) -> None:
+    body = note().model_dump_json().encode()
+    connection = await aio_pika.connect_robust(url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange(queue_name)
         for offset in range(0, count, WRITE_BATCH):
             await asyncio.gather(
                 *(
@@ -68,26 +86,31 @@ async def raw_aio_pika(url: str, count: int) -> float:
                     for _ in range(min(WRITE_BATCH, count - offset))
                 )
             )
-        await asyncio.wait_for(done.wait(), timeout=600)
-        elapsed = time.perf_counter() - started
-        await queue.delete(if_unused=False, if_empty=False)
-        return count / elapsed
-    finally:
-        await connection.close()
 
 
-async def precise_pipeline(url: str, database_url: str, count: int) -> float:
-    """Write events through the unit of work, relay them to RabbitMQ, handle them with inbox claims; events/s."""
-    prefix = f"bench-{uuid.uuid4().hex[:8]}."
-    producer_db = Database.postgres(database_url, f"bench_producer_{uuid.uuid4().hex[:8]}")
-    consumer_db = Database.postgres(database_url, f"bench_consumer_{uuid.uuid4().hex[:8]}")
+async def raw_topology(url: str, name: str, *, delete: bool = False) -> None:
+    connection = await aio_pika.connect_robust(url)
+    async with connection:
+        channel = await connection.channel()
+        if delete:
+            await channel.queue_delete(name)
+            await channel.exchange_delete(name)
+            return
+        exchange = await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
+        queue = await channel.declare_queue(name, durable=True, arguments={"x-queue-type": "quorum"})
+        await queue.bind(exchange, routing_key=CaseNoteAdded.type)
+
+
+# --- Precise --------------------------------------------------------------------------------------------
+
+
+async def precise_consume(
+    url: str, prefix: str, schema: str, database_url: str, count: int, ready: Callable[[], None]
+) -> float:
+    db = Database.postgres(database_url, schema)
     bus = RabbitMQBus(url, prefix=prefix)
-    relay = OutboxRelay(producer_db, bus, service="casework", batch_size=500, poll_seconds=0.05)
     try:
-        await migrate(producer_db)
-        await migrate(consumer_db)
-        subscription = REGISTRY.subscriptions("case-index")[0]
-        await bus.ensure_topology(REGISTRY.topics, [subscription])
+        await migrate(db)
         handled = 0
         done = asyncio.Event()
 
@@ -98,40 +121,104 @@ async def precise_pipeline(url: str, database_url: str, count: int) -> float:
                 done.set()
 
         dispatcher = Dispatcher(
-            subscription=subscription.queue,
+            subscription=SUBSCRIPTION.queue,
             handlers={CaseNoteAdded: count_note},
-            unit_of_work=lambda: UnitOfWork(consumer_db, service="case-index", registry=REGISTRY),
+            unit_of_work=lambda: UnitOfWork(db, service="case-index", registry=REGISTRY),
         )
+        await bus.consume(SUBSCRIPTION, dispatcher, concurrency=CONCURRENCY)
+        ready()
+        await done.wait()
+        return time.time()
+    finally:
+        await bus.close()
+        await db.dispose()
 
-        async def handle(delivery: Delivery) -> None:
-            await dispatcher.dispatch(delivery)
 
-        started = time.perf_counter()
-        await bus.consume(subscription, handle, concurrency=CONCURRENCY)
+async def precise_produce(url: str, prefix: str, schema: str, database_url: str, count: int) -> None:
+    db = Database.postgres(database_url, schema)
+    bus = RabbitMQBus(url, prefix=prefix)
+    relay = OutboxRelay(db, bus, service="casework", batch_size=500, poll_seconds=0.05)
+    try:
+        await migrate(db)
         relay.start()
         for offset in range(0, count, WRITE_BATCH):
-            async with UnitOfWork(producer_db, service="casework", registry=REGISTRY, on_commit=relay.wake) as uow:
+            async with UnitOfWork(db, service="casework", registry=REGISTRY, on_commit=relay.wake) as uow:
                 for _ in range(min(WRITE_BATCH, count - offset)):
-                    uow.publish(CaseNoteAdded(case_ref="CASE/2026/0001", note=NOTE))
-        await asyncio.wait_for(done.wait(), timeout=600)
-        return count / (time.perf_counter() - started)
+                    uow.publish(note())
+        await relay.stop(flush_within=600)
     finally:
-        await relay.stop(flush_within=1)
         await bus.close()
-        for db in (producer_db, consumer_db):
-            async with db.engine.begin() as conn:
-                await conn.execute(text(f'DROP SCHEMA IF EXISTS "{db.schema}" CASCADE'))
-            await db.dispose()
+        await db.dispose()
+
+
+# --- the run --------------------------------------------------------------------------------------------
+
+
+def _consumer_process(consume: Callable[..., Awaitable[float]], args: tuple[object, ...], pipe: Connection) -> None:
+    finished = asyncio.run(consume(*args, lambda: pipe.send("ready")))
+    pipe.send(finished)
+
+
+async def timed(
+    consume: Callable[..., Awaitable[float]], consume_args: tuple[object, ...], produce: Awaitable[None]
+) -> float:
+    """Start the consumer process, then produce here; events/s from the first write to the last handled."""
+    ours, theirs = multiprocessing.get_context("spawn").Pipe()
+    child = multiprocessing.get_context("spawn").Process(target=_consumer_process, args=(consume, consume_args, theirs))
+    child.start()
+    try:
+        if not await asyncio.to_thread(ours.poll, 120) or ours.recv() != "ready":
+            raise RuntimeError("the consumer process did not start")
+        started = time.time()
+        await produce
+        if not await asyncio.to_thread(ours.poll, 600):
+            raise RuntimeError("the consumer process did not finish")
+        finished: float = ours.recv()
+        return EVENTS / (finished - started)
+    finally:
+        child.join(timeout=30)
+
+
+async def raw_rate(url: str) -> float:
+    name = f"bench-raw-{uuid.uuid4().hex[:8]}"
+    await raw_topology(url, name)
+    try:
+        return await timed(raw_consume, (url, name, EVENTS), raw_publish(url, name, EVENTS))
+    finally:
+        await raw_topology(url, name, delete=True)
+
+
+async def precise_rate(url: str, database_url: str) -> float:
+    prefix = f"bench-{uuid.uuid4().hex[:8]}."
+    producer, consumer = (f"bench_{side}_{uuid.uuid4().hex[:8]}" for side in ("producer", "consumer"))
+    setup = RabbitMQBus(url, prefix=prefix)
+    await setup.ensure_topology(REGISTRY.topics, [SUBSCRIPTION])
+    await setup.close()
+    try:
+        return await timed(
+            precise_consume,
+            (url, prefix, consumer, database_url, EVENTS),
+            precise_produce(url, prefix, producer, database_url, EVENTS),
+        )
+    finally:
+        await _drop_schemas(database_url, producer, consumer)
+
+
+async def _drop_schemas(database_url: str, *schemas: str) -> None:
+    db = Database.postgres(database_url, "public")
+    async with db.engine.begin() as conn:
+        for schema in schemas:
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    await db.dispose()
 
 
 async def main() -> None:
     with ExitStack() as stack:
         url = services.rabbitmq_url(stack)
         database_url = services.postgres_url(stack)
-        await raw_aio_pika(url, min(2000, EVENTS))  # warm the broker up
-        raw = await raw_aio_pika(url, EVENTS)
-        ours = await precise_pipeline(url, database_url, EVENTS)
-    print(f"bus: {EVENTS} events of ~1 KiB, consumer concurrency {CONCURRENCY}")
+        raw = await raw_rate(url)
+        ours = await precise_rate(url, database_url)
+    print(f"bus: {EVENTS:,} events of ~1 KiB, consumer prefetch {CONCURRENCY}, producer and consumer in two processes")
     print(f"  raw aio-pika publish -> consume (quorum queue, confirms, acks): {raw:10,.0f} events/s")
     print(f"  precise outbox -> RabbitMQ -> inbox + handler (PostgreSQL):    {ours:10,.0f} events/s")
     print(f"  ratio {ours / raw:.2f} (target >= 0.5, goal 0.8)")

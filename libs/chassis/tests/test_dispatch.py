@@ -118,3 +118,22 @@ async def test_a_payload_that_breaks_its_schema_is_unprocessable(casework_db: Da
     with pytest.raises(Unprocessable, match="does not match its schema"):
         await handle.dispatch(Delivery(envelope=bad, subscription=SUBSCRIPTION, delivery_count=1))
     assert await notes(casework_db) == 0
+
+
+async def test_in_a_batch_only_the_failing_delivery_is_abandoned(casework_db: Database) -> None:
+    async def refuse_the_withdrawn(event: CaseNoteAdded, uow: UnitOfWork) -> None:
+        await index_note(event, uow)
+        if event.note == "poison":
+            raise ValueError("cannot index this note")
+
+    handle = dispatcher(casework_db, refuse_the_withdrawn)
+    good = [CaseNoteAdded(case_ref="CASE/2026/0001", note=f"note {n}") for n in range(3)]
+    bad = CaseNoteAdded(case_ref="CASE/2026/0001", note="poison")
+    deliveries = [delivery(e, event_id=f"evt-{n}") for n, e in enumerate([*good[:2], bad, good[2]])]
+
+    outcomes = await asyncio.gather(*(handle.dispatch(d) for d in deliveries), return_exceptions=True)
+
+    assert outcomes[:2] == [True, True]
+    assert outcomes[3] is True
+    assert isinstance(outcomes[2], ValueError)
+    assert await notes(casework_db) == 3

@@ -41,7 +41,9 @@ class Database:
             url,
             pool_size=10,
             max_overflow=10,
-            pool_pre_ping=True,
+            # no pre-ping: it costs a round trip per checkout (a third of a handler's time); a connection
+            # lost under us fails that one transaction, whose message or request is retried
+            pool_recycle=1800,
             execution_options={"schema_translate_map": {None: schema}},
         )
         return cls(engine, schema)

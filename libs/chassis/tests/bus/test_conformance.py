@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -312,3 +313,29 @@ async def test_a_duplicate_delivery_has_one_effect(rig: BusRig, tmp_path: Path) 
         assert await casework.note_count(uow, "CASE/2026/0042") == 1
     assert effects == 1
     await db.dispose()
+
+
+async def test_a_handler_still_running_after_the_grace_period_is_cancelled_and_its_message_kept(
+    rig: BusRig,
+) -> None:
+    bus = rig.bus()
+    risk = rig.subscription("casework", "risk-summary", NOTE_ADDED)
+    await rig.declare(bus, risk)
+
+    async def hang(delivery: Delivery) -> None:
+        await asyncio.Event().wait()
+
+    stuck = rig.recorder(hang)
+    await bus.consume(risk, stuck)
+    note = rig.envelope(NOTE_ADDED, note="the handler hangs")
+    await bus.publish("casework", [note])
+    await rig.eventually(lambda: stuck.ids() == [note.id], "the stuck delivery")
+
+    started = time.monotonic()
+    await bus.stop(grace_seconds=0.2)
+    assert time.monotonic() - started < 2.0
+
+    after_restart = rig.recorder()
+    await bus.consume(risk, after_restart)
+    await rig.eventually(lambda: after_restart.ids() == [note.id], "the message offered again")
+    assert after_restart.deliveries[0].delivery_count == 2

@@ -188,32 +188,6 @@ async def test_a_failed_message_waits_for_the_back_off_before_redelivery(rig: Bu
     assert seen_at[1] - seen_at[0] >= 0.3
 
 
-async def test_a_handler_still_running_after_the_grace_period_is_cancelled_and_its_message_kept(
-    rig: BusRig,
-) -> None:
-    bus = rig.bus()
-    risk = rig.subscription("casework", "risk-summary", NOTE_ADDED)
-    await rig.declare(bus, risk)
-
-    async def hang(delivery: Delivery) -> None:
-        await asyncio.Event().wait()
-
-    stuck = rig.recorder(hang)
-    await bus.consume(risk, stuck)
-    note = rig.envelope(NOTE_ADDED, note="the handler hangs")
-    await bus.publish("casework", [note])
-    await rig.eventually(lambda: stuck.ids() == [note.id], "the stuck delivery")
-
-    started = time.monotonic()
-    await bus.stop(grace_seconds=0.2)
-    assert time.monotonic() - started < 2.0
-
-    after_restart = rig.recorder()
-    await bus.consume(risk, after_restart)
-    await rig.eventually(lambda: after_restart.ids() == [note.id], "the message offered again")
-    assert after_restart.deliveries[0].delivery_count == 2
-
-
 async def test_ping_reconnects_after_close(rig: BusRig) -> None:
     bus = rig.bus()
     await bus.ping()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from precise_chassis.blob.azure import AzureBlobStore
 from precise_chassis.blob.local import LocalBlobStore
 from precise_chassis.blob.port import BlobStore
 from precise_chassis.settings import PlatformSettings, Profile, azurite_connection_string
@@ -13,6 +12,9 @@ def blob_store_for(settings: PlatformSettings, service: str) -> BlobStore:
     container = f"{settings.blob_container_prefix}{service}"
     if settings.profile is Profile.EMBEDDED:
         return LocalBlobStore(settings.data_dir / "blobs", container)
+    # imported here: the Azure SDK takes a second to import and the embedded profile never needs it
+    from precise_chassis.blob.azure import AzureBlobStore
+
     if settings.blob_connection is not None:
         return AzureBlobStore.from_connection_string(settings.blob_connection, container)
     if settings.profile is Profile.LOCAL:
