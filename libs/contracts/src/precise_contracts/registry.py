@@ -10,6 +10,13 @@ from importlib.metadata import entry_points
 
 from precise_contracts.envelope import Event
 from precise_contracts.events.audit import PersonalDataAccessed
+from precise_contracts.events.ingest import (
+    BiometricIdentified,
+    IncidentRecorded,
+    IntelligenceRecorded,
+    PersonRecordObserved,
+    VehicleSightingsBatched,
+)
 
 ANY_SERVICE = "*"
 DEFAULT_MAX_DELIVERY = 10
@@ -127,8 +134,20 @@ REGISTRY = TopicRegistry(
             description="Every read of personal data, from every service (written by the chassis).",
             producers=(ANY_SERVICE,),
         ),
+        Topic(
+            name="ingest",
+            description="Records read from PNC, ANPR, IDENT1 and legacy systems, in canonical form with provenance.",
+            producers=("ingest-adapters",),
+        ),
     ),
-    routes=(Route(event=PersonalDataAccessed, topic="audit", consumers=()),),
+    routes=(
+        Route(event=PersonalDataAccessed, topic="audit", consumers=()),
+        Route(event=PersonRecordObserved, topic="ingest", consumers=()),
+        Route(event=VehicleSightingsBatched, topic="ingest", consumers=()),
+        Route(event=BiometricIdentified, topic="ingest", consumers=()),
+        Route(event=IntelligenceRecorded, topic="ingest", consumers=()),
+        Route(event=IncidentRecorded, topic="ingest", consumers=()),
+    ),
 )
 
 

@@ -70,10 +70,10 @@ class TcpProxy:
             server.close()
         for link in list(self._links):
             for writer in link:
-                pass  # no orderly shutdown: the peer sees the link die, as in an outage
+                writer.transport.abort()  # no orderly shutdown: the peer sees the link die, as in an outage
         pipes = list(self._pipes)
         for pipe in pipes:
-            pass
+            pipe.cancel()
         await asyncio.gather(*pipes, return_exceptions=True)
         if server is not None:
             await server.wait_closed()
