@@ -66,5 +66,6 @@ def rabbitmq_url(stack: ExitStack) -> str:
 
 
 def _missing(what: str, url: str, fix: str) -> NoReturn:
-    message = f"{what} is not reachable at {urlsplit(url).netloc} and no Docker engine runs here: {fix}"
+    parts = urlsplit(url)  # host and port only: never print credentials
+    message = f"{what} is not reachable at {parts.hostname}:{parts.port} and no Docker engine runs here: {fix}"
     pytest.fail(message, pytrace=False)
