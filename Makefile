@@ -20,7 +20,7 @@ help: ## list the targets
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check 'uv>=0.9,<1'
 
-.venv/.installed: .tools/bin/uv pyproject.toml uv.lock libs/*/pyproject.toml tools/pyproject.toml tests/e2e/probe/pyproject.toml
+.venv/.installed: .tools/bin/uv pyproject.toml uv.lock libs/*/pyproject.toml services/*/pyproject.toml tools/pyproject.toml tests/e2e/probe/pyproject.toml
 	$(UV) sync --all-packages --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
@@ -57,7 +57,7 @@ format: install ## apply ruff fixes and formatting
 	$(RUN) ruff format .
 
 typecheck: install ## mypy --strict over the libraries, services and tools
-	$(RUN) mypy libs/contracts/src libs/chassis/src tools/src tests/e2e/probe/src
+	$(RUN) mypy libs/contracts/src libs/chassis/src services/*/src tools/src tests/e2e/probe/src
 
 topology: install ## regenerate AsyncAPI, JSON Schemas, Terraform, RabbitMQ and Helm topology from the registry
 	$(RUN) precise topology

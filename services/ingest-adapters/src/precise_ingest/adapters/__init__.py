@@ -1,0 +1,1 @@
+"""One adapter per source system; each reads that source's documented export format (docs/formats/)."""

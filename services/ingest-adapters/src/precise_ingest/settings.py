@@ -1,0 +1,28 @@
+"""ingest-adapters' own settings, read from the environment (prefix PRECISE_INGEST_)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+GIB = 1024**3
+
+
+class IngestSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PRECISE_INGEST_", extra="ignore")
+
+    max_upload_bytes: int = Field(default=2 * GIB, gt=0, description="Larger uploads are refused with 413.")
+    chunk_records: int = Field(
+        default=500, gt=0, description="Records committed together: rejects, ledger, events and counts."
+    )
+    poll_seconds: float = Field(
+        default=3.0, gt=0, description="How often the drop folder (or container) and unfinished batches are checked."
+    )
+    lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A batch whose processor has not committed for this long is taken over by another process.",
+    )
+    drop_settle_seconds: float = Field(
+        default=2.0, ge=0, description="A dropped file is left alone until it has not changed for this long."
+    )

@@ -1,0 +1,307 @@
+"""ingest-adapters' tables and queries: batches (one per uploaded or dropped file), the rejects of each, and
+the source-record ledger that makes re-ingesting idempotent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+metadata = MetaData()
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("batch_id", String(32), primary_key=True),
+    Column("source", String(32), nullable=False),
+    Column("mapping", String(100)),
+    Column("filename", String(255)),
+    Column("blob_key", String(300), nullable=False),
+    Column("blob_sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("submitted_by", String(200), nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("failure_reason", Text),
+    Column("records_read", Integer, nullable=False),
+    Column("records_accepted", Integer, nullable=False),
+    Column("records_rejected", Integer, nullable=False),
+    Column("records_duplicate", Integer, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    # the process working on the batch and until when its claim holds; it renews it with every chunk
+    Column("processor", String(64)),
+    Column("lease_until", DateTime(timezone=True)),
+)
+
+rejects = Table(
+    "rejects",
+    metadata,
+    Column("reject_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("batch_id", String(32), ForeignKey("batches.batch_id"), nullable=False, index=True),
+    Column("line", Integer, nullable=False),
+    Column("field", String(100)),
+    Column("reason", Text, nullable=False),
+    Column("original", LargeBinary, nullable=False),
+)
+
+source_records = Table(
+    "source_records",
+    metadata,
+    Column("source", String(150), primary_key=True),
+    Column("record_id", String(128), primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("last_batch_id", String(32), nullable=False),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+
+class BatchStatus(StrEnum):
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+UNFINISHED = (BatchStatus.RECEIVED, BatchStatus.PROCESSING)
+
+
+@dataclass(frozen=True)
+class Counts:
+    read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicate: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            self.read + other.read,
+            self.accepted + other.accepted,
+            self.rejected + other.rejected,
+            self.duplicate + other.duplicate,
+        )
+
+
+@dataclass(frozen=True)
+class Batch:
+    batch_id: str
+    source: str
+    mapping: str | None
+    filename: str | None
+    blob_key: str
+    blob_sha256: str
+    size: int
+    submitted_by: str
+    status: BatchStatus
+    failure_reason: str | None
+    counts: Counts
+    received_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RejectRow:
+    line: int
+    field: str | None
+    reason: str
+    original: bytes
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    record_id: str
+    content_hash: str
+    is_new: bool
+
+
+async def add_batch(session: AsyncSession, batch: Batch) -> None:
+    await session.execute(
+        batches.insert().values(
+            batch_id=batch.batch_id,
+            source=batch.source,
+            mapping=batch.mapping,
+            filename=batch.filename,
+            blob_key=batch.blob_key,
+            blob_sha256=batch.blob_sha256,
+            size=batch.size,
+            submitted_by=batch.submitted_by,
+            status=batch.status.value,
+            failure_reason=batch.failure_reason,
+            records_read=batch.counts.read,
+            records_accepted=batch.counts.accepted,
+            records_rejected=batch.counts.rejected,
+            records_duplicate=batch.counts.duplicate,
+            received_at=batch.received_at,
+        )
+    )
+
+
+async def get_batch(session: AsyncSession, batch_id: str) -> Batch | None:
+    row = (await session.execute(select(batches).where(batches.c.batch_id == batch_id))).mappings().first()
+    if row is None:
+        return None
+    return Batch(
+        batch_id=row["batch_id"],
+        source=row["source"],
+        mapping=row["mapping"],
+        filename=row["filename"],
+        blob_key=row["blob_key"],
+        blob_sha256=row["blob_sha256"],
+        size=row["size"],
+        submitted_by=row["submitted_by"],
+        status=BatchStatus(row["status"]),
+        failure_reason=row["failure_reason"],
+        counts=Counts(row["records_read"], row["records_accepted"], row["records_rejected"], row["records_duplicate"]),
+        received_at=_utc(row["received_at"]) or row["received_at"],
+        started_at=_utc(row["started_at"]),
+        finished_at=_utc(row["finished_at"]),
+    )
+
+
+async def unclaimed_batches(session: AsyncSession, now: datetime) -> list[str]:
+    """Unfinished batches no live process holds (never started, or their processor stopped renewing)."""
+    rows = await session.execute(select(batches.c.batch_id).where(_claimable(now)).order_by(batches.c.received_at))
+    return list(rows.scalars())
+
+
+async def claim_batch(session: AsyncSession, batch_id: str, *, processor: str, now: datetime, until: datetime) -> bool:
+    """Take the batch for this processor; False if it is finished or another live process holds it."""
+    result = await session.execute(
+        update(batches)
+        .where(batches.c.batch_id == batch_id, _claimable(now))
+        .values(status=BatchStatus.PROCESSING.value, processor=processor, lease_until=until)
+    )
+    if result.rowcount:  # type: ignore[attr-defined]
+        await session.execute(
+            update(batches).where(batches.c.batch_id == batch_id, batches.c.started_at.is_(None)).values(started_at=now)
+        )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def add_counts(session: AsyncSession, batch_id: str, counts: Counts, *, processor: str, until: datetime) -> bool:
+    """Add a chunk's counts and renew the claim; False if this processor no longer holds the batch."""
+    result = await session.execute(
+        update(batches)
+        .where(batches.c.batch_id == batch_id, batches.c.processor == processor)
+        .values(
+            records_read=batches.c.records_read + counts.read,
+            records_accepted=batches.c.records_accepted + counts.accepted,
+            records_rejected=batches.c.records_rejected + counts.rejected,
+            records_duplicate=batches.c.records_duplicate + counts.duplicate,
+            lease_until=until,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def finish_batch(
+    session: AsyncSession, batch_id: str, status: BatchStatus, *, processor: str, now: datetime, reason: str | None
+) -> None:
+    await session.execute(
+        update(batches)
+        .where(batches.c.batch_id == batch_id, batches.c.processor == processor)
+        .values(status=status.value, failure_reason=reason, finished_at=now, lease_until=None)
+    )
+
+
+async def add_rejects(session: AsyncSession, batch_id: str, rows: Sequence[RejectRow]) -> None:
+    if rows:
+        await session.execute(
+            rejects.insert(),
+            [
+                {"batch_id": batch_id, "line": r.line, "field": r.field, "reason": r.reason, "original": r.original}
+                for r in rows
+            ],
+        )
+
+
+async def list_rejects(
+    session: AsyncSession, batch_id: str, *, after: int = 0, limit: int
+) -> list[tuple[int, RejectRow]]:
+    """A page of a batch's rejects in file order, each with its id (the cursor for the next page)."""
+    rows = await session.execute(
+        select(rejects)
+        .where(rejects.c.batch_id == batch_id, rejects.c.reject_id > after)
+        .order_by(rejects.c.reject_id)
+        .limit(limit)
+    )
+    return [
+        (row["reject_id"], RejectRow(row["line"], row["field"], row["reason"], row["original"]))
+        for row in rows.mappings()
+    ]
+
+
+async def ledger_hashes(session: AsyncSession, source: str, record_ids: Iterable[str]) -> dict[str, str]:
+    """The content hash last published for each of these records of the source (absent: never seen)."""
+    ids = sorted(set(record_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(source_records.c.record_id, source_records.c.content_hash).where(
+            source_records.c.source == source, source_records.c.record_id.in_(ids)
+        )
+    )
+    return {record_id: digest for record_id, digest in rows.all()}
+
+
+async def record_in_ledger(
+    session: AsyncSession, source: str, entries: Sequence[LedgerEntry], *, batch_id: str, now: datetime
+) -> None:
+    new = [e for e in entries if e.is_new]
+    if new:
+        await session.execute(
+            source_records.insert(),
+            [
+                {
+                    "source": source,
+                    "record_id": e.record_id,
+                    "content_hash": e.content_hash,
+                    "last_batch_id": batch_id,
+                    "first_seen_at": now,
+                    "changed_at": now,
+                }
+                for e in new
+            ],
+        )
+    for entry in (e for e in entries if not e.is_new):
+        await session.execute(
+            update(source_records)
+            .where(source_records.c.source == source, source_records.c.record_id == entry.record_id)
+            .values(content_hash=entry.content_hash, last_batch_id=batch_id, changed_at=now)
+        )
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        batches.c.status.in_([status.value for status in UNFINISHED]),
+        or_(batches.c.lease_until.is_(None), batches.c.lease_until < now),
+    )
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; every time stored here is UTC
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)

