@@ -57,7 +57,7 @@ format: install ## apply ruff fixes and formatting
 	$(RUN) ruff format .
 
 typecheck: install ## mypy --strict over the libraries, services and tools
-	$(RUN) mypy libs/contracts/src libs/chassis/src services/*/src tools/src tests/e2e/probe/src
+	$(RUN) mypy libs/contracts/src libs/chassis/src services/*/src tools/src tests/e2e/probe/src benchmarks
 
 topology: install ## regenerate AsyncAPI, JSON Schemas, Terraform, RabbitMQ and Helm topology from the registry
 	$(RUN) precise topology

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from benchmarks import bus_throughput
+from benchmarks import bus_throughput, ingest_throughput
 
-BENCHMARKS = {"bus": bus_throughput.main}
+BENCHMARKS = {"bus": bus_throughput.main, "ingest": ingest_throughput.main}
 
 
 def main(argv: list[str]) -> int:

@@ -16,9 +16,10 @@ import multiprocessing
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import ExitStack
 from multiprocessing.connection import Connection
+from typing import Any
 
 import aio_pika
 from sqlalchemy import text
@@ -154,8 +155,10 @@ async def precise_produce(url: str, prefix: str, schema: str, database_url: str,
 # --- the run --------------------------------------------------------------------------------------------
 
 
-def _consumer_process(consume: Callable[..., Awaitable[float]], args: tuple[object, ...], pipe: Connection) -> None:
-    finished = asyncio.run(consume(*args, lambda: pipe.send("ready")))
+def _consumer_process(
+    consume: Callable[..., Coroutine[Any, Any, float]], args: tuple[object, ...], pipe: Connection
+) -> None:
+    finished: float = asyncio.run(consume(*args, lambda: pipe.send("ready")))
     pipe.send(finished)
 
 

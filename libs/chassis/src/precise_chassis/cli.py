@@ -92,7 +92,7 @@ def _print_welcome(settings: PlatformSettings, services: list[Service], host: st
     for service in services:
         lines.append(f"  {service.title:<24} {base}{service.prefix}/docs  ({base}{service.prefix}/openapi.json)")
     lines += [
-        "Mint a dev token:  uv run precise token --role response-officer --sub PC1234",
+        "Mint a dev token:  .venv/bin/precise token --role response-officer --sub PC1234",
         "then call with:    -H 'Authorization: Bearer <token>' -H 'Precise-Purpose: INC-20261122-0001; reason'",
     ]
     typer.echo("\n".join(lines))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from precise_chassis.settings import PlatformSettings
@@ -33,6 +33,7 @@ class Database:
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _begin_immediate)
         return cls(engine, None)
 
     @classmethod
@@ -60,10 +61,18 @@ class Database:
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
-    # WAL lets the outbox relay read while a request writes; busy_timeout rides out short write locks.
+    # WAL lets readers go on while one writer writes; busy_timeout makes a second writer wait its turn.
+    # The driver must not open transactions itself: _begin_immediate does.
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _begin_immediate(connection: Connection) -> None:
+    # A deferred transaction that reads and then writes fails at once ("database is locked") when another
+    # writer got in between, without waiting; taking the write lock at BEGIN makes it wait instead.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

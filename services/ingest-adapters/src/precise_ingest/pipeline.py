@@ -24,6 +24,7 @@ import uuid
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import BinaryIO
 
 from sqlalchemy.exc import IntegrityError
 
@@ -181,7 +182,7 @@ class BatchProcessor:
         try:
             with blob_file(blocks, loop) as data:
                 # outcomes committed before a crash are skipped: chunks commit with their counts
-                outcomes = itertools.islice(adapter.read(data, options=options), batch.counts.read, None)
+                outcomes = itertools.islice(_in_worker(adapter, data, options), batch.counts.read, None)
                 while chunk := await _next_chunk(outcomes, self.settings.chunk_records, batch.source):
                     await self._commit(batch, adapter, chunk)
         finally:
@@ -325,3 +326,9 @@ def _failed(parsed: Parsed, exc: Exception) -> RejectRow:
 
 async def _once(content: bytes) -> AsyncIterator[bytes]:
     yield content
+
+
+def _in_worker(adapter: SourceAdapter, data: BinaryIO, options: Mapping[str, object]) -> Iterator[Outcome]:
+    # A generator: nothing of adapter.read runs until the worker thread asks for the first record, because
+    # reading the stored blob needs this event loop free (an adapter may read ahead as soon as it is called).
+    yield from adapter.read(data, options=options)

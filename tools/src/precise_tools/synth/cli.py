@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from precise_tools.synth.drop import arrange_for_ingest
 from precise_tools.synth.generate import OUTPUTS, generate
 from precise_tools.synth.patterns import READS_PER_PERSON
 from precise_tools.synth.sources.anpr import AnprLayout
@@ -32,6 +33,10 @@ def synth(
         typer.Option("--anpr-format", help="split: northern cameras' reads as JSON lines, the rest as CSV"),
     ] = AnprLayout.SPLIT,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="replace the output of an earlier run")] = False,
+    ingest_drop: Annotated[
+        Path | None,
+        typer.Option("--ingest-drop", help="also hand the files to this ingest drop folder (<data_dir>/ingest-drop)"),
+    ] = None,
 ) -> None:
     """Write the synthetic world for SEED into OUT, in the formats of docs/formats/."""
     if out.exists() and any(out.iterdir()):
@@ -51,3 +56,6 @@ def synth(
     for name, count in counts.items():
         typer.echo(f"{count:>10}  {out / name}")
     typer.echo(f"done in {time.perf_counter() - started:.1f}s (seed {seed}, {people} people)")
+    if ingest_drop is not None:
+        placed = arrange_for_ingest(out, ingest_drop)
+        typer.echo(f"{len(placed):>10}  files handed to {ingest_drop} for the ingest service to take in")

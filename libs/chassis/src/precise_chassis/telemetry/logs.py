@@ -11,6 +11,7 @@ import logging
 import sys
 
 from opentelemetry import trace
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 from precise_chassis.settings import PlatformSettings
@@ -59,6 +60,8 @@ def _json_formatter(service_name: str) -> logging.Formatter:
         rename_fields={"levelname": "level", "name": "logger", "exc_info": "exception"},
         static_fields={"service": service_name},
         timestamp=True,
+        # uvicorn adds an ANSI-coloured copy of each message for terminals; a JSON line has no use for it
+        reserved_attrs=[*RESERVED_ATTRS, "color_message"],
     )
 
 

@@ -31,24 +31,11 @@ from precise_contracts.events.ingest import (
     VehicleSighting,
     VehicleSightingsBatched,
 )
+from precise_contracts.formats import ANPR_READ_FIELDS
 from precise_ingest.adapters.csv_lines import csv_records
 from precise_ingest.adapters.port import FileUnreadable, Origin, Outcome, Parsed, Rejected
 
-FIELDS = (
-    "read_id",
-    "vrm",
-    "capture_time",
-    "camera_id",
-    "site_id",
-    "site_name",
-    "latitude",
-    "longitude",
-    "lane",
-    "direction",
-    "confidence",
-    "plate_image",
-    "overview_image",
-)
+FIELDS = ANPR_READ_FIELDS
 REQUIRED = ("read_id", "vrm", "capture_time", "camera_id", "latitude", "longitude")
 FORMATS = ("csv", "jsonl")
 CHUNK_SIZE = 512  # reads per validation call: large enough to amortise the call, small enough to stream

@@ -30,27 +30,11 @@ from precise_contracts.events.ingest import (
 )
 from precise_contracts.events.ingest.force import PoliceForce
 from precise_contracts.events.ingest.identifiers import Passport, parse_driving_licence
+from precise_contracts.formats import PNC_NOMINAL_COLUMNS
 from precise_contracts.values import parse_cro_number, parse_ni_number, parse_pnc_id, parse_postcode
 from precise_ingest.adapters.port import PENDING_HASH, FileUnreadable, Origin, Outcome, Parsed, Rejected
 
-HEADER = [
-    "record_id",
-    "pnc_id",
-    "cro_number",
-    "surname",
-    "forenames",
-    "aliases",
-    "dates_of_birth",
-    "sex",
-    "addresses",
-    "ni_number",
-    "driving_licence",
-    "passport",
-    "warning_signals",
-    "wanted_missing",
-    "recorded_date",
-    "review_date",
-]
+HEADER = list(PNC_NOMINAL_COLUMNS)
 REQUIRED = ("record_id", "pnc_id", "surname", "dates_of_birth", "sex", "recorded_date", "review_date")
 _SEXES = {"M": Sex.MALE, "F": Sex.FEMALE, "U": Sex.UNKNOWN}
 _BOM = b"\xef\xbb\xbf"

@@ -10,24 +10,11 @@ from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 
+from precise_contracts.formats import ANPR_READ_FIELDS
 from precise_tools.synth.patterns import Read
 from precise_tools.synth.timeline import local_iso
 
-FIELDS = (
-    "read_id",
-    "vrm",
-    "capture_time",
-    "camera_id",
-    "site_id",
-    "site_name",
-    "latitude",
-    "longitude",
-    "lane",
-    "direction",
-    "confidence",
-    "plate_image",
-    "overview_image",
-)
+FIELDS = ANPR_READ_FIELDS
 
 
 class AnprLayout(StrEnum):

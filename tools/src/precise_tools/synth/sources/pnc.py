@@ -10,28 +10,12 @@ import random
 from datetime import date
 from pathlib import Path
 
+from precise_contracts.formats import PNC_NOMINAL_COLUMNS
 from precise_tools.synth.history import History, Missing, Nominal, SourceSystem, Wanted
 from precise_tools.synth.population import Address, Person
 from precise_tools.synth.variation import Profile, hyphenation_variant, nickname, observe, respell, swap_day_month
 
-HEADER = (
-    "record_id",
-    "pnc_id",
-    "cro_number",
-    "surname",
-    "forenames",
-    "aliases",
-    "dates_of_birth",
-    "sex",
-    "addresses",
-    "ni_number",
-    "driving_licence",
-    "passport",
-    "warning_signals",
-    "wanted_missing",
-    "recorded_date",
-    "review_date",
-)
+HEADER = PNC_NOMINAL_COLUMNS
 ENTRY_SEPARATOR = ";"
 PART_SEPARATOR = "|"
 

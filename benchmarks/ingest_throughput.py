@@ -1,0 +1,208 @@
+"""Records/s from a source file to a consumer of the ingest topic, against the ANPR adapter's parse-only rate
+over the same file, in the same run.
+
+End to end is the local profile as deployed: the ingest-adapters service (its `Intake`) stores the upload in
+Azurite, parses it in chunks, commits each chunk's ledger rows and events to its PostgreSQL outbox, and the
+outbox relay publishes them to RabbitMQ; a counting consumer in another process (its own PostgreSQL inbox, as
+a real subscriber has) counts the records the events carry: reads for VehicleSightingsBatched, one per
+event otherwise. The clock runs from the start of the upload to the last record counted.
+
+Target (issue 3): 50,000 ANPR reads/s end to end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import aio_pika
+from precise_ingest.adapters.mappings import shipped_mappings
+from precise_ingest.adapters.port import Parsed
+from precise_ingest.adapters.registry import adapter_for
+from precise_ingest.intake import intake_of
+from precise_ingest.pipeline import Upload, receive
+from precise_ingest.service import service
+from precise_ingest.store import BatchStatus, get_batch
+
+from benchmarks.bus_throughput import CONCURRENCY, _consumer_process, _drop_schemas
+from precise_chassis.bus.rabbitmq import RabbitMQBus
+from precise_chassis.database import Database
+from precise_chassis.dispatch import Dispatcher
+from precise_chassis.migrate import migrate
+from precise_chassis.runtime import Platform, ServiceRuntime
+from precise_chassis.settings import PlatformSettings, Profile
+from precise_chassis.testing import services
+from precise_chassis.testing.azurite import azurite
+from precise_chassis.uow import UnitOfWork
+from precise_contracts.envelope import Event
+from precise_contracts.events.ingest import VehicleSightingsBatched
+from precise_contracts.registry import REGISTRY, Subscription
+from precise_contracts.topology.rabbitmq import dead_letter_exchange, dead_letter_queue_name, exchange_name, queue_name
+from precise_tools.synth.generate import generate
+from precise_tools.synth.sources.anpr import AnprLayout
+
+ANPR_READS = int(os.environ.get("PRECISE_BENCH_ANPR_READS", "200000"))
+PEOPLE = int(os.environ.get("PRECISE_BENCH_PEOPLE", "5000"))  # the PNC and custody files' size
+SEED = 7
+TARGET = 50_000
+COUNTER = Subscription(
+    topic="ingest", service="bench-counter", event_types=frozenset(event.type for event in REGISTRY.events())
+)
+UPLOAD_BLOCK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    label: str
+    source: str
+    mapping: str | None
+    path: Path
+
+    def parse(self) -> tuple[int, float]:
+        """How many records the adapter accepts, and the seconds it takes (no database, no bus)."""
+        options = {"mapping": shipped_mappings()[self.mapping].mapping} if self.mapping else {}
+        started = time.perf_counter()
+        with self.path.open("rb") as data:
+            accepted = sum(isinstance(o, Parsed) for o in adapter_for(self.source).read(data, options=options))
+        return accepted, time.perf_counter() - started
+
+
+# --- the counting consumer (its own process) ----------------------------------------------------------------
+
+
+async def count_records(
+    url: str, prefix: str, schema: str, database_url: str, expected: int, ready: Callable[[], None]
+) -> float:
+    db = Database.postgres(database_url, schema)
+    bus = RabbitMQBus(url, prefix=prefix)
+    try:
+        await migrate(db)
+        counted = 0
+        done = asyncio.Event()
+
+        async def count(event: Event, _uow: UnitOfWork) -> None:
+            nonlocal counted
+            counted += len(event.sightings) if isinstance(event, VehicleSightingsBatched) else 1
+            if counted >= expected:
+                done.set()
+
+        dispatcher = Dispatcher(
+            subscription=COUNTER.queue,
+            handlers=dict.fromkeys(REGISTRY.events(), count),
+            unit_of_work=lambda: UnitOfWork(db, service=COUNTER.service, registry=REGISTRY),
+        )
+        await bus.consume(COUNTER, dispatcher, concurrency=CONCURRENCY)
+        ready()
+        await done.wait()
+        return time.time()
+    finally:
+        await bus.close()
+        await db.dispose()
+
+
+# --- the run --------------------------------------------------------------------------------------------------
+
+
+async def _file(path: Path) -> AsyncIterator[bytes]:
+    with path.open("rb") as data:
+        while block := await asyncio.to_thread(data.read, UPLOAD_BLOCK):
+            yield block
+
+
+async def end_to_end(runtime: ServiceRuntime, settings: PlatformSettings, file: SourceFile, expected: int) -> float:
+    """Records/s from the start of the upload to the last record counted by the consumer process."""
+    counter_schema = f"bench_counter_{uuid.uuid4().hex[:8]}"
+    args = (settings.rabbitmq_url, settings.topology_prefix, counter_schema, settings.database_url, expected)
+    spawn = multiprocessing.get_context("spawn")
+    ours, theirs = spawn.Pipe()
+    child = spawn.Process(target=_consumer_process, args=(count_records, args, theirs))
+    child.start()
+    try:
+        if not await asyncio.to_thread(ours.poll, 120) or ours.recv() != "ready":
+            raise RuntimeError("the consumer process did not start")
+        started = time.time()
+        upload = Upload(source=file.source, mapping=file.mapping, filename=file.path.name, submitted_by="bench")
+        if runtime.blobs is None:
+            raise RuntimeError("ingest-adapters runs without its blob store")
+        batch = await receive(runtime, runtime.blobs, upload, _file(file.path))
+        intake = intake_of(runtime)
+        intake.submit(batch.batch_id)
+        if not await asyncio.to_thread(ours.poll, 900):
+            raise RuntimeError(f"the consumer did not count {expected:,} records of {file.label}")
+        finished: float = ours.recv()
+        async with runtime.unit_of_work() as uow:
+            done = await get_batch(uow.session, batch.batch_id)
+        if done is None or done.status is not BatchStatus.COMPLETED or done.counts.accepted != expected:
+            raise RuntimeError(f"{file.label}: the batch ended as {done}, not {expected:,} accepted")
+        return expected / (finished - started)
+    finally:
+        child.join(timeout=30)
+        await _drop_schemas(settings.database_url, counter_schema)
+
+
+async def _delete_topology(url: str, prefix: str) -> None:
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        await channel.queue_delete(queue_name(COUNTER, prefix))
+        await channel.queue_delete(dead_letter_queue_name(COUNTER, prefix))
+        for topic in REGISTRY.topics:
+            await channel.exchange_delete(exchange_name(topic.name, prefix))
+        await channel.exchange_delete(dead_letter_exchange(prefix))
+
+
+def _generate(out: Path) -> Iterator[SourceFile]:
+    generate(out, people=PEOPLE, seed=SEED, anpr_reads=ANPR_READS, anpr_layout=AnprLayout.CSV)
+    yield SourceFile("ANPR reads (CSV)", "anpr", None, out / "anpr" / "reads.csv")
+    yield SourceFile("PNC nominals", "pnc", None, out / "pnc" / "nominals.csv")
+    yield SourceFile("legacy custody CSV", "legacy", "custody", out / "legacy" / "custody.csv")
+
+
+async def main() -> None:
+    run = uuid.uuid4().hex[:8]
+    with ExitStack() as stack:
+        url = services.rabbitmq_url(stack)
+        database_url = services.postgres_url(stack)
+        blob_connection = stack.enter_context(azurite())
+        out = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="precise-bench-ingest-")))
+        files = list(_generate(out))
+        parsed = {file.source: file.parse() for file in files}
+        settings = PlatformSettings(
+            profile=Profile.LOCAL,
+            database_url=database_url,
+            rabbitmq_url=url,
+            schema_prefix=f"bench_{run}_",
+            topology_prefix=f"bench-{run}.",
+            blob_connection=blob_connection,
+        )
+        setup = RabbitMQBus(url, prefix=settings.topology_prefix)
+        await setup.ensure_topology(REGISTRY.topics, [COUNTER])
+        await setup.close()
+        platform = Platform(settings, [service], REGISTRY)
+        try:
+            await platform.start()
+            runtime = platform.runtime(service.name)
+            rates = {file.source: await end_to_end(runtime, settings, file, parsed[file.source][0]) for file in files}
+        finally:
+            await platform.stop()
+            await _drop_schemas(database_url, settings.schema_for(service.name))
+            await _delete_topology(url, settings.topology_prefix)
+    reads, parse_seconds = parsed["anpr"]
+    parse_rate = reads / parse_seconds
+    print(
+        f"ingest: synthetic files (seed {SEED}), local profile (Azurite, PostgreSQL, RabbitMQ), consumer in 2nd process"
+    )
+    print(f"  ANPR {reads:,} reads, parse only (AnprAdapter.read):         {parse_rate:10,.0f} reads/s")
+    print(f"  ANPR upload -> pipeline -> outbox -> RabbitMQ -> consumer:  {rates['anpr']:10,.0f} reads/s")
+    print(f"  ratio {rates['anpr'] / parse_rate:.2f} of parse only; target {TARGET:,} reads/s end to end")
+    for file in files[1:]:
+        count = parsed[file.source][0]
+        print(f"  {file.label}, {count:,} records, end to end: {rates[file.source]:10,.0f} records/s")
