@@ -9,11 +9,13 @@ PYTEST_FLAGS ?= -q
 TARGET ?= all
 PROFILE ?= embedded
 PORT ?= 8000
+SEED ?=
+PEOPLE ?= 300
 
-.PHONY: help install run test unit integration e2e bench lint format typecheck topology clean
+.PHONY: help install run demo test unit integration e2e bench lint format typecheck topology clean
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .tools/bin/uv:
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (set PYTHON=python3.x)"; exit 1; }
@@ -30,8 +32,14 @@ node_modules/.installed: package.json package-lock.json
 
 install: .venv/.installed node_modules/.installed ## install uv, the Python workspace and Azurite (npm)
 
-run: install ## run the whole platform (TARGET=all PROFILE=embedded PORT=8000)
+run: install ## run the whole platform (TARGET=all PROFILE=embedded PORT=8000; SEED=7 loads synthetic data)
+	@if [ -n "$(SEED)" ]; then \
+	  $(RUN) precise synth --people $(PEOPLE) --seed $(SEED) --out .precise/synth/seed-$(SEED) --overwrite \
+	    --ingest-drop .precise/ingest-drop; fi
 	$(RUN) precise run --target $(TARGET) --profile $(PROFILE) --port $(PORT)
+
+demo: ## the embedded platform loaded with a synthetic population (SEED=7 PEOPLE=300)
+	$(MAKE) run SEED=$(or $(SEED),7) PROFILE=embedded
 
 test: install lint typecheck ## lint, type-check and run every test (needs PostgreSQL and RabbitMQ running)
 	$(RUN) pytest $(PYTEST_FLAGS)

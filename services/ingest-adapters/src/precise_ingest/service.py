@@ -5,12 +5,13 @@ from pathlib import Path
 from fastapi import APIRouter
 
 from precise_chassis.service import Service
-from precise_ingest import api, api_mappings
+from precise_ingest import api, api_anpr, api_mappings
 from precise_ingest.intake import start_intake, stop_intake
 
 router = APIRouter()
 router.include_router(api.router)
 router.include_router(api_mappings.router)
+router.include_router(api_anpr.router)
 
 service = Service(
     name="ingest-adapters",
