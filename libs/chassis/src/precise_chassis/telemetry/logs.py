@@ -51,6 +51,8 @@ def setup_logging(settings: PlatformSettings, service_name: str) -> None:
         logger.handlers.clear()
         logger.propagate = True
         logger.setLevel(logging.NOTSET)
+    # the Azure SDK logs every HTTP request and response at INFO; a blob poll would bury everything else
+    logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
 
 
 def _json_formatter(service_name: str) -> logging.Formatter:
