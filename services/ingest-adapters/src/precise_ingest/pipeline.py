@@ -32,6 +32,7 @@ from precise_chassis.blob import BlobStore
 from precise_chassis.blob.port import BlobError, BlobExists, BlobInfo, BlobNotFound, validate_key
 from precise_chassis.runtime import ServiceRuntime
 from precise_contracts.envelope import Event
+from precise_ingest.adapters.anpr import AnprAdapter
 from precise_ingest.adapters.mappings import MappingRegistry
 from precise_ingest.adapters.port import FileUnreadable, Outcome, Parsed, Rejected, SourceAdapter
 from precise_ingest.adapters.registry import ADAPTERS, AdapterFactory, AdapterUnavailable, adapter_for
@@ -117,6 +118,15 @@ class _LeaseLost(Exception):
 
 
 @dataclass(frozen=True)
+class _Prepared:
+    """A chunk of outcomes as the worker thread hands it over: its parsed records hashed, its rejects shaped."""
+
+    read: int
+    hashed: list[tuple[Parsed, str]]
+    rejects: list[RejectRow]
+
+
+@dataclass(frozen=True)
 class _Chunk:
     """One chunk's decisions, ready to write."""
 
@@ -183,24 +193,26 @@ class BatchProcessor:
             with blob_file(blocks, loop) as data:
                 # outcomes committed before a crash are skipped: chunks commit with their counts
                 outcomes = itertools.islice(_in_worker(adapter, data, options), batch.counts.read, None)
-                while chunk := await _next_chunk(outcomes, self.settings.chunk_records, batch.source):
-                    await self._commit(batch, adapter, chunk)
+                size = self._chunk_size(batch.source)
+                # the next chunk is read and hashed in the worker thread while this one commits
+                ahead = asyncio.ensure_future(_next_chunk(outcomes, size, batch.source))
+                try:
+                    while (chunk := await ahead).read:
+                        ahead = asyncio.ensure_future(_next_chunk(outcomes, size, batch.source))
+                        await self._commit(batch, adapter, chunk)
+                finally:
+                    # the worker thread reads the blob file: let it stop before the file closes
+                    await asyncio.gather(ahead, return_exceptions=True)
         finally:
             if isinstance(blocks, AsyncGenerator):
                 await blocks.aclose()
 
-    async def _commit(self, batch: Batch, adapter: SourceAdapter, outcomes: Sequence[Outcome]) -> None:
+    def _chunk_size(self, source: str) -> int:
+        return self.settings.anpr_chunk_records if source == AnprAdapter.source else self.settings.chunk_records
+
+    async def _commit(self, batch: Batch, adapter: SourceAdapter, prepared: _Prepared) -> None:
         source = ledger_source(batch.source, batch.mapping)
-        hashed: list[tuple[Parsed, str]] = []
-        rejects: list[RejectRow] = []
-        for outcome in outcomes:
-            if isinstance(outcome, Rejected):
-                rejects.append(_reject(outcome.origin.line, outcome.origin.raw, outcome.field, outcome.reason))
-                continue
-            try:
-                hashed.append((outcome, content_hash(outcome.record)))
-            except Exception as exc:
-                rejects.append(_failed(outcome, exc))
+        hashed, rejects = prepared.hashed, prepared.rejects
         for _attempt in range(LEDGER_RACE_RETRIES):
             try:
                 async with self.runtime.unit_of_work() as uow:
@@ -212,7 +224,7 @@ class BatchProcessor:
                     now = datetime.now(UTC)
                     await add_rejects(uow.session, batch.batch_id, chunk.rejects)
                     await record_in_ledger(uow.session, source, chunk.ledger, batch_id=batch.batch_id, now=now)
-                    counts = Counts(len(outcomes), len(chunk.published), len(chunk.rejects), chunk.duplicates)
+                    counts = Counts(prepared.read, len(chunk.published), len(chunk.rejects), chunk.duplicates)
                     if not await add_counts(
                         uow.session, batch.batch_id, counts, processor=self.processor, until=self._lease(now)
                     ):
@@ -266,7 +278,7 @@ def _decide(
             rejected.append(_failed(parsed, exc))
             continue
         entry = LedgerEntry(parsed.record_id, digest, is_new=parsed.record_id not in known)
-        candidates.append((replace(parsed, record=record), entry))
+        candidates.append((parsed if record is parsed.record else replace(parsed, record=record), entry))
         latest[parsed.record_id] = digest
     published, events = _events(adapter, candidates, rejected)
     kept = {id(parsed) for parsed in published}
@@ -299,20 +311,35 @@ def _last_per_record(entries: Sequence[LedgerEntry]) -> list[LedgerEntry]:
     last: dict[str, LedgerEntry] = {}
     for entry in entries:
         first = last.get(entry.record_id)
-        last[entry.record_id] = replace(entry, is_new=first.is_new if first else entry.is_new)
+        last[entry.record_id] = entry if first is None else replace(entry, is_new=first.is_new)
     return list(last.values())
 
 
-async def _next_chunk(outcomes: Iterator[Outcome], size: int, source: str) -> list[Outcome]:
-    """The next outcomes, read off the event loop (parsing is CPU work and the blob file blocks)."""
+async def _next_chunk(outcomes: Iterator[Outcome], size: int, source: str) -> _Prepared:
+    """The next outcomes, read and hashed off the event loop (parsing and hashing are CPU work and the blob file
+    blocks), so the loop is left with the chunk's I/O."""
     try:
-        return await asyncio.to_thread(lambda: list(itertools.islice(outcomes, size)))
+        return await asyncio.to_thread(lambda: _prepare(list(itertools.islice(outcomes, size))))
     except (FileUnreadable, BlobError):
         raise
     except Exception as exc:
         # the adapter's reader itself broke: a generator cannot go on after raising, so the file fails
         log.exception("the %s adapter stopped reading", source)
         raise FileUnreadable(f"the {source} adapter stopped with {type(exc).__name__}: {exc}") from exc
+
+
+def _prepare(outcomes: Sequence[Outcome]) -> _Prepared:
+    hashed: list[tuple[Parsed, str]] = []
+    rejects: list[RejectRow] = []
+    for outcome in outcomes:
+        if isinstance(outcome, Rejected):
+            rejects.append(_reject(outcome.origin.line, outcome.origin.raw, outcome.field, outcome.reason))
+            continue
+        try:
+            hashed.append((outcome, content_hash(outcome.record)))
+        except Exception as exc:
+            rejects.append(_failed(outcome, exc))
+    return _Prepared(len(outcomes), hashed, rejects)
 
 
 def _reject(line: int, raw: bytes, field: str | None, reason: str) -> RejectRow:

@@ -15,6 +15,11 @@ class IngestSettings(BaseSettings):
     chunk_records: int = Field(
         default=500, gt=0, description="Records committed together: rejects, ledger, events and counts."
     )
+    anpr_chunk_records: int = Field(
+        default=5000,
+        gt=0,
+        description="Reads committed together for ANPR, the high-volume source whose reads travel in batched events.",
+    )
     poll_seconds: float = Field(
         default=3.0, gt=0, description="How often the drop folder (or container) and unfinished batches are checked."
     )

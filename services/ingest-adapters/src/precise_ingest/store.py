@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     or_,
     select,
     update,
@@ -285,11 +286,13 @@ async def record_in_ledger(
                 for e in new
             ],
         )
-    for entry in (e for e in entries if not e.is_new):
+    changed = [e for e in entries if not e.is_new]
+    if changed:  # one statement for the chunk, executed for every changed record
         await session.execute(
             update(source_records)
-            .where(source_records.c.source == source, source_records.c.record_id == entry.record_id)
-            .values(content_hash=entry.content_hash, last_batch_id=batch_id, changed_at=now)
+            .where(source_records.c.source == source, source_records.c.record_id == bindparam("changed_id"))
+            .values(content_hash=bindparam("changed_hash"), last_batch_id=batch_id, changed_at=now),
+            [{"changed_id": e.record_id, "changed_hash": e.content_hash} for e in changed],
         )
 
 
