@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -12,14 +11,7 @@ from sqlalchemy import text
 
 from precise_chassis.database import Database
 from precise_chassis.migrate import migrate
-from precise_chassis.testing import services
 from precise_chassis.testing.fakes import RecordingBus
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    with ExitStack() as stack:
-        yield services.postgres_url(stack)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])

@@ -4,7 +4,7 @@ offered once and, once marked done, never again; a legacy blob one folder deeper
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -12,21 +12,11 @@ from azure.storage.blob.aio import BlobServiceClient, ContainerClient
 from precise_ingest.dropbox import DROP, DropContainer, Dropped
 
 from precise_chassis.settings import PlatformSettings, Profile
-from precise_chassis.testing.azurite import AzuriteUnavailable, azurite
 
 pytestmark = pytest.mark.integration
 
 SOURCES = {"pnc": object(), "legacy": object()}  # waiting() looks only at the keys
 NOMINALS = b"record_id,pnc_id\r\nN00000001,2001/0000001A\r\n"
-
-
-@pytest.fixture(scope="module")
-def azurite_connection() -> Iterator[str]:
-    try:
-        with azurite() as connection_string:
-            yield connection_string
-    except AzuriteUnavailable as error:
-        pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture

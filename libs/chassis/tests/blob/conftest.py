@@ -4,22 +4,12 @@ repo's node_modules) with a random container per test that is deleted afterwards
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from azure.storage.blob.aio import BlobServiceClient
 
 from precise_chassis.blob.azure import AzureBlobStore
-from precise_chassis.testing.azurite import AzuriteUnavailable, azurite
-
-
-@pytest.fixture(scope="session")
-def azurite_connection() -> Iterator[str]:
-    try:
-        with azurite() as connection_string:
-            yield connection_string
-    except AzuriteUnavailable as error:
-        pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture
