@@ -32,6 +32,8 @@ from precise_chassis.outbox import OutboxRelay
 from precise_chassis.testing import services
 from precise_chassis.testing.casework import REGISTRY, CaseNoteAdded
 from precise_chassis.uow import UnitOfWork
+from precise_contracts.envelope import Event
+from precise_contracts.registry import Subscription, TopicRegistry
 
 EVENTS = int(os.environ.get("PRECISE_BENCH_EVENTS", "20000"))
 CONCURRENCY = int(os.environ.get("PRECISE_BENCH_CONCURRENCY", "64"))
@@ -105,34 +107,54 @@ async def raw_topology(url: str, name: str, *, delete: bool = False) -> None:
 # --- Precise --------------------------------------------------------------------------------------------
 
 
-async def precise_consume(
-    url: str, prefix: str, schema: str, database_url: str, count: int, ready: Callable[[], None]
+async def count_handled(
+    url: str,
+    prefix: str,
+    schema: str,
+    database_url: str,
+    subscription: Subscription,
+    registry: TopicRegistry,
+    weigh: Callable[[Event], int],
+    expected: int,
+    ready: Callable[[], None],
 ) -> float:
+    """A consumer service: every event of the subscription goes through the Dispatcher (inbox claim and
+    handler in one PostgreSQL transaction); returns the time the weighed events reached `expected`."""
     db = Database.postgres(database_url, schema)
     bus = RabbitMQBus(url, prefix=prefix)
     try:
         await migrate(db)
-        handled = 0
+        counted = 0
         done = asyncio.Event()
 
-        async def count_note(_event: CaseNoteAdded, _uow: UnitOfWork) -> None:
-            nonlocal handled
-            handled += 1
-            if handled == count:
+        async def count(event: Event, _uow: UnitOfWork) -> None:
+            nonlocal counted
+            counted += weigh(event)
+            if counted >= expected:
                 done.set()
 
         dispatcher = Dispatcher(
-            subscription=SUBSCRIPTION.queue,
-            handlers={CaseNoteAdded: count_note},
-            unit_of_work=lambda: UnitOfWork(db, service="case-index", registry=REGISTRY),
+            subscription=subscription.queue,
+            handlers={registry.event_class(t): count for t in subscription.event_types},
+            unit_of_work=lambda: UnitOfWork(db, service=subscription.service, registry=registry),
         )
-        await bus.consume(SUBSCRIPTION, dispatcher, concurrency=CONCURRENCY)
+        await bus.consume(subscription, dispatcher, concurrency=CONCURRENCY)
         ready()
         await done.wait()
         return time.time()
     finally:
         await bus.close()
         await db.dispose()
+
+
+def _one(_event: Event) -> int:
+    return 1
+
+
+async def precise_consume(
+    url: str, prefix: str, schema: str, database_url: str, count: int, ready: Callable[[], None]
+) -> float:
+    return await count_handled(url, prefix, schema, database_url, SUBSCRIPTION, REGISTRY, _one, count, ready)
 
 
 async def precise_produce(url: str, prefix: str, schema: str, database_url: str, count: int) -> None:

@@ -32,16 +32,12 @@ from precise_ingest.pipeline import Upload, receive
 from precise_ingest.service import service
 from precise_ingest.store import BatchStatus, get_batch
 
-from benchmarks.bus_throughput import CONCURRENCY, _consumer_process, _drop_schemas
+from benchmarks.bus_throughput import _consumer_process, _drop_schemas, count_handled
 from precise_chassis.bus.rabbitmq import RabbitMQBus
-from precise_chassis.database import Database
-from precise_chassis.dispatch import Dispatcher
-from precise_chassis.migrate import migrate
 from precise_chassis.runtime import Platform, ServiceRuntime
 from precise_chassis.settings import PlatformSettings, Profile
 from precise_chassis.testing import services
 from precise_chassis.testing.azurite import azurite
-from precise_chassis.uow import UnitOfWork
 from precise_contracts.envelope import Event
 from precise_contracts.events.ingest import VehicleSightingsBatched
 from precise_contracts.registry import REGISTRY, Subscription
@@ -78,34 +74,15 @@ class SourceFile:
 # --- the counting consumer (its own process) ----------------------------------------------------------------
 
 
+def _records_in(event: Event) -> int:
+    return len(event.sightings) if isinstance(event, VehicleSightingsBatched) else 1
+
+
 async def count_records(
     url: str, prefix: str, schema: str, database_url: str, expected: int, ready: Callable[[], None]
 ) -> float:
-    db = Database.postgres(database_url, schema)
-    bus = RabbitMQBus(url, prefix=prefix)
-    try:
-        await migrate(db)
-        counted = 0
-        done = asyncio.Event()
-
-        async def count(event: Event, _uow: UnitOfWork) -> None:
-            nonlocal counted
-            counted += len(event.sightings) if isinstance(event, VehicleSightingsBatched) else 1
-            if counted >= expected:
-                done.set()
-
-        dispatcher = Dispatcher(
-            subscription=COUNTER.queue,
-            handlers=dict.fromkeys(REGISTRY.events(), count),
-            unit_of_work=lambda: UnitOfWork(db, service=COUNTER.service, registry=REGISTRY),
-        )
-        await bus.consume(COUNTER, dispatcher, concurrency=CONCURRENCY)
-        ready()
-        await done.wait()
-        return time.time()
-    finally:
-        await bus.close()
-        await db.dispose()
+    """Counts reads (sightings in a batch) or records (one per event) on the ingest topic."""
+    return await count_handled(url, prefix, schema, database_url, COUNTER, REGISTRY, _records_in, expected, ready)
 
 
 # --- the run --------------------------------------------------------------------------------------------------
