@@ -27,6 +27,7 @@ from sqlalchemy import text
 from precise_chassis.bus.rabbitmq import RabbitMQBus
 from precise_chassis.database import Database
 from precise_chassis.dispatch import Dispatcher
+from precise_chassis.heap import settle_after_start_up
 from precise_chassis.migrate import migrate
 from precise_chassis.outbox import OutboxRelay
 from precise_chassis.testing import services
@@ -139,6 +140,7 @@ async def count_handled(
             unit_of_work=lambda: UnitOfWork(db, service=subscription.service, registry=registry),
         )
         await bus.consume(subscription, dispatcher, concurrency=CONCURRENCY)
+        settle_after_start_up()  # as `precise run` does for a service
         ready()
         await done.wait()
         return time.time()
@@ -164,6 +166,7 @@ async def precise_produce(url: str, prefix: str, schema: str, database_url: str,
     try:
         await migrate(db)
         relay.start()
+        settle_after_start_up()
         for offset in range(0, count, WRITE_BATCH):
             async with UnitOfWork(db, service="casework", registry=REGISTRY, on_commit=relay.wake) as uow:
                 for _ in range(min(WRITE_BATCH, count - offset)):

@@ -34,6 +34,7 @@ from precise_ingest.store import BatchStatus, get_batch
 
 from benchmarks.bus_throughput import _consumer_process, _drop_schemas, count_handled
 from precise_chassis.bus.rabbitmq import RabbitMQBus
+from precise_chassis.heap import settle_after_start_up
 from precise_chassis.runtime import Platform, ServiceRuntime
 from precise_chassis.settings import PlatformSettings, Profile
 from precise_chassis.testing import services
@@ -166,6 +167,7 @@ async def main() -> None:
         platform = Platform(settings, [service], REGISTRY)
         try:
             await platform.start()
+            settle_after_start_up()  # as `precise run` does
             runtime = platform.runtime(service.name)
             rates = {file.source: await end_to_end(runtime, settings, file, parsed[file.source][0]) for file in files}
         finally:

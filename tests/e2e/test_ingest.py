@@ -19,7 +19,6 @@ from sqlalchemy import column, select, table
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from precise_chassis.auth.roles import Role
-from precise_contracts.envelope import Envelope
 from precise_contracts.events.ingest import PersonRecordObserved
 from precise_contracts.topology.rabbitmq import exchange_name
 from precise_tools.synth.generate import generate
@@ -199,7 +198,8 @@ def test_an_uploaded_pnc_file_reaches_rabbitmq_as_one_event_per_nominal(
     assert settled_outbox(ingest)["precise_outbox_published_total"] >= rows
     messages = observer.drain()
     assert len(observed_ids(messages)) == rows
-    events = [PersonRecordObserved.model_validate(Envelope.from_bytes(m["body"]).data) for m in messages]
+    # binary content mode: the body is the payload, the attributes are cloudEvents_* headers
+    events = [PersonRecordObserved.model_validate_json(m["body"]) for m in messages]
     records = {event.source.record_id for event in events}
     assert records == record_ids(nominals)
 

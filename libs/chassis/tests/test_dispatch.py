@@ -111,10 +111,13 @@ async def test_an_event_the_subscription_has_no_handler_for_is_unprocessable(cas
         await handle.dispatch(Delivery(envelope=closed, subscription=SUBSCRIPTION, delivery_count=1))
 
 
-async def test_a_payload_that_breaks_its_schema_is_unprocessable(casework_db: Database) -> None:
+@pytest.mark.parametrize(
+    "data", [b'{"case_ref":"CASE/2026/0001"}', b"not JSON at all", b'["a list"]'], ids=["schema", "json", "object"]
+)
+async def test_a_payload_that_breaks_its_schema_is_unprocessable(casework_db: Database, data: bytes) -> None:
     handle = dispatcher(casework_db, index_note)
     good = Envelope.wrap(CaseNoteAdded(case_ref="CASE/2026/0001", note="x"), service="casework")
-    bad = good.model_copy(update={"data": {"case_ref": "CASE/2026/0001"}})
+    bad = good.model_copy(update={"data": data})
     with pytest.raises(Unprocessable, match="does not match its schema"):
         await handle.dispatch(Delivery(envelope=bad, subscription=SUBSCRIPTION, delivery_count=1))
     assert await notes(casework_db) == 0

@@ -61,7 +61,7 @@ async def test_the_envelope_says_who_published_what_about_whom(db: Database, rec
     assert envelope.type == CaseNoteAdded.type
     assert envelope.subject == "CASE/2026/0001"
     assert envelope.dataschema == CaseNoteAdded.dataschema()
-    assert envelope.data == {"case_ref": "CASE/2026/0001", "note": "door-to-door enquiries done"}
+    assert envelope.payload() == {"case_ref": "CASE/2026/0001", "note": "door-to-door enquiries done"}
 
 
 async def test_a_service_cannot_publish_what_the_registry_does_not_give_it(db: Database) -> None:

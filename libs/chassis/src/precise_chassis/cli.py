@@ -57,6 +57,7 @@ def run(
 ) -> None:
     """Run the chosen services in this process, their APIs mounted under their prefixes on one port."""
     from precise_chassis.app import create_app
+    from precise_chassis.heap import settle_after_start_up
     from precise_chassis.runtime import Platform
     from precise_chassis.telemetry.logs import setup_logging
     from precise_chassis.telemetry.tracing import instrument_httpx, setup_tracing
@@ -68,6 +69,7 @@ def run(
     setup_tracing(settings, process_name)
     instrument_httpx()
     app = create_app(Platform(settings, services, registry))
+    settle_after_start_up()
     _print_welcome(settings, services, host, port)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it; exiting 0 tells the orchestrator all is well
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))

@@ -80,7 +80,7 @@ class Dispatcher:
             raise Unprocessable(f"{self.subscription} has no handler for {envelope.type}")
         event_class, handler = self._handlers[envelope.type]
         try:
-            return event_class.model_validate(envelope.data), handler
+            return envelope.decode(event_class), handler
         except ValidationError as exc:
             raise Unprocessable(f"{envelope.type} {envelope.id} does not match its schema: {exc}") from exc
 

@@ -27,11 +27,12 @@ def alembic_config(connection: Connection, schema: str | None, service_versions:
     return config
 
 
-async def migrate(db: Database, service_versions: Sequence[Path] = ()) -> None:
-    """Bring the service's schema to the newest revision of every branch; safe to run on every start."""
+async def migrate(db: Database, service_versions: Sequence[Path] = (), *, to: str = "heads") -> None:
+    """Bring the service's schema to the newest revision of every branch (or to the revision `to`); safe to run
+    on every start."""
     async with db.engine.begin() as conn:
         if db.schema is not None:
             # replicas starting together take turns; the loser finds the schema already current
             await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:schema))"), {"schema": db.schema})
             await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"'))
-        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync, db.schema, service_versions), "heads"))
+        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync, db.schema, service_versions), to))

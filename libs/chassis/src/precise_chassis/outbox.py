@@ -8,6 +8,7 @@ see an event twice (killed after confirm, before marking): consumers' inboxes ab
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack, suppress
@@ -124,7 +125,8 @@ class OutboxRelay:
                 select(
                     outbox.c.seq,
                     outbox.c.topic,
-                    outbox.c.envelope,
+                    outbox.c.attributes,
+                    outbox.c.data,
                     outbox.c.attempts,
                     outbox.c.next_attempt_at,
                 )
@@ -173,7 +175,7 @@ class OutboxRelay:
                 end += 1
             run = rows[start:end]
             topic = run[0].topic
-            envelopes = [Envelope.model_validate_json(r.envelope) for r in run]
+            envelopes = [stored_envelope(r.attributes, r.data) for r in run]
             try:
                 with ExitStack() as spans:
                     for envelope in envelopes:
@@ -194,6 +196,11 @@ class OutboxRelay:
                 )
             ).one()
         return OutboxStatus(pending=int(row[0]), oldest_pending_at=_aware(row[1]) if row[1] else None)
+
+
+def stored_envelope(attributes: str, data: bytes) -> Envelope:
+    """The envelope an outbox row holds (its `attributes` and `data` columns)."""
+    return Envelope.from_attributes(json.loads(attributes), data)
 
 
 def _aware(value: datetime) -> datetime:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -39,7 +40,9 @@ outbox = Table(
     Column("event_id", String(128), nullable=False, unique=True),
     Column("topic", String(200), nullable=False),
     Column("event_type", String(200), nullable=False),
-    Column("envelope", Text, nullable=False),
+    # binary content mode (ADR 0007): the CloudEvents attributes as JSON, and `data` as the producer serialised it
+    Column("attributes", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("published_at", DateTime(timezone=True)),
     Column("attempts", Integer, nullable=False, default=0),

@@ -12,6 +12,7 @@ from sqlalchemy.sql.expression import Executable
 
 from precise_chassis.auth.audit import AuditEntry, DatabaseAuditSink, append_only_ddl, audit_records
 from precise_chassis.database import Database
+from precise_chassis.outbox import stored_envelope
 from precise_chassis.tables import audit_log, outbox
 from precise_chassis.uow import NotAProducer
 from precise_contracts.envelope import Envelope
@@ -37,8 +38,8 @@ def entry(**overrides: Any) -> AuditEntry:
 
 async def outbox_envelopes(db: Database) -> list[Envelope]:
     async with db.session() as session:
-        rows = (await session.execute(select(outbox.c.envelope))).scalars().all()
-    return [Envelope.model_validate_json(row) for row in rows]
+        rows = (await session.execute(select(outbox.c.attributes, outbox.c.data))).all()
+    return [stored_envelope(*row) for row in rows]
 
 
 async def test_a_record_and_its_event_are_committed_together(db: Database) -> None:
@@ -55,7 +56,7 @@ async def test_a_record_and_its_event_are_committed_together(db: Database) -> No
         PersonalDataAccessed.type,
         "/precise/person-profile",
     )
-    event = PersonalDataAccessed.model_validate(envelope.data)
+    event = envelope.decode(PersonalDataAccessed)
     assert event.service == "person-profile"
     assert (event.actor, event.role, event.action, event.outcome) == (
         "dc-3141",

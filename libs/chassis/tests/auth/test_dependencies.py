@@ -23,9 +23,9 @@ from precise_chassis.auth.roles import Permission, Role
 from precise_chassis.auth.tokens import Caller, TokenVerifier
 from precise_chassis.database import Database
 from precise_chassis.migrate import migrate
+from precise_chassis.outbox import stored_envelope
 from precise_chassis.settings import PlatformSettings
 from precise_chassis.tables import outbox
-from precise_contracts.envelope import Envelope
 from precise_contracts.events.audit import PersonalDataAccessed
 from precise_contracts.registry import REGISTRY
 
@@ -174,9 +174,9 @@ async def test_a_call_handler_with_a_purpose_reads_the_summary_and_is_audited_fi
     assert record.trace_id == trace.format_trace_id(span.get_span_context().trace_id)
 
     async with db.session() as session:
-        (raw,) = (await session.execute(select(outbox.c.envelope))).scalars().all()
-    envelope = Envelope.model_validate_json(raw)
-    event = PersonalDataAccessed.model_validate(envelope.data)
+        (row,) = (await session.execute(select(outbox.c.attributes, outbox.c.data))).all()
+    envelope = stored_envelope(*row)
+    event = envelope.decode(PersonalDataAccessed)
     assert envelope.id == event.audit_id == record.audit_id
     assert (event.actor, event.role, event.action, event.outcome, event.subject_ref) == (
         "ch-0099",

@@ -119,7 +119,7 @@ async def test_a_poison_message_is_dead_lettered_after_max_delivery_and_never_bl
     await rig.declare(bus, risk)
 
     async def choke_on_poison(delivery: Delivery) -> None:
-        if delivery.envelope.data.get("poison"):
+        if delivery.envelope.payload().get("poison"):
             raise RuntimeError("warning code XX is not in the code list")
 
     handler = rig.recorder(choke_on_poison)

@@ -59,4 +59,4 @@ async def test_a_handler_sees_the_payload_as_it_would_arrive_over_a_broker(rig: 
     await bus.publish("casework", [rig.envelope(NOTE_ADDED, vrms=("AB12CDE", "XY34FGH"))])
     await rig.eventually(lambda: len(handler.deliveries) == 1, "the delivery")
 
-    assert handler.deliveries[0].envelope.data == {"vrms": ["AB12CDE", "XY34FGH"]}  # JSON has no tuples
+    assert handler.deliveries[0].envelope.payload() == {"vrms": ["AB12CDE", "XY34FGH"]}  # JSON has no tuples

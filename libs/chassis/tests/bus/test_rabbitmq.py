@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 import aio_pika
@@ -22,7 +23,7 @@ from precise_chassis.bus.port import (
     RetryPolicy,
 )
 from precise_chassis.bus.rabbitmq import RabbitMQBus
-from precise_contracts.envelope import Envelope, Event
+from precise_contracts.envelope import Event
 from precise_contracts.registry import Route, Topic, TopicRegistry
 from precise_contracts.topology.rabbitmq import (
     dead_letter_queue_name,
@@ -76,7 +77,7 @@ async def test_the_declared_topology_is_the_generated_definitions(rig: BusRig, r
         await raw.declare_queue(risk["name"], durable=True, arguments={**risk["arguments"], "x-delivery-limit": 5})
 
 
-async def test_a_message_on_the_wire_is_a_structured_cloudevent(rig: BusRig, raw: AbstractChannel) -> None:
+async def test_a_message_on_the_wire_is_a_binary_mode_cloudevent(rig: BusRig, raw: AbstractChannel) -> None:
     bus = rig.bus()
     risk = rig.subscription("casework", "risk-summary", NOTE_ADDED)
     await rig.declare(bus, risk)
@@ -86,18 +87,37 @@ async def test_a_message_on_the_wire_is_a_structured_cloudevent(rig: BusRig, raw
     queue = await raw.get_queue(queue_name(risk, rig.prefix), ensure=False)
     message = await queue.get(no_ack=True, timeout=5)
 
-    assert Envelope.from_bytes(message.body) == note
-    assert json.loads(message.body)["specversion"] == "1.0"
-    assert message.content_type == "application/cloudevents+json; charset=utf-8"
+    assert message.body == note.data  # the payload, byte for byte as the producer serialised it
+    assert json.loads(message.body) == {"note": "statement from the neighbour"}
+    assert message.content_type == "application/json"
     assert message.message_id == note.id
     assert message.type == note.type
     assert message.routing_key == note.type
     assert message.delivery_mode == DeliveryMode.PERSISTENT
+    assert message.headers["cloudEvents_specversion"] == "1.0"
     assert message.headers["cloudEvents_id"] == note.id
     assert message.headers["cloudEvents_source"] == "/precise/bus-conformance"
     assert message.headers["cloudEvents_type"] == note.type
-    assert message.headers["cloudEvents_time"] == note.time.isoformat()
+    assert datetime.fromisoformat(str(message.headers["cloudEvents_time"])) == note.time
     assert message.headers["traceparent"] == note.traceparent
+
+
+async def test_a_structured_mode_message_from_a_tool_is_delivered_as_its_envelope(
+    rig: BusRig, raw: AbstractChannel
+) -> None:
+    bus = rig.bus()
+    risk = rig.subscription("casework", "risk-summary", NOTE_ADDED)
+    await rig.declare(bus, risk)
+    handler = rig.recorder()
+    await bus.consume(risk, handler)
+    note = rig.envelope(NOTE_ADDED, note="typed in by hand")
+
+    exchange = await raw.get_exchange(exchange_name("casework", rig.prefix), ensure=False)
+    structured = aio_pika.Message(note.to_bytes(), content_type="application/cloudevents+json; charset=utf-8")
+    await exchange.publish(structured, note.type)
+
+    await rig.eventually(lambda: handler.ids() == [note.id], "the structured message")
+    assert handler.deliveries[0].envelope == note
 
 
 async def test_many_envelopes_are_all_confirmed_before_publish_returns(rig: BusRig, raw: AbstractChannel) -> None:
@@ -130,7 +150,7 @@ async def test_a_body_that_is_not_an_envelope_is_dead_lettered_and_blocks_nothin
     letter = await _get_soon(dead_letters)
     assert letter.body == b"<note>legacy XML</note>"
     assert letter.headers["x-precise-dead-letter-reason"] == UNPROCESSABLE
-    assert "not a Precise CloudEvents envelope" in str(letter.headers["x-precise-dead-letter-description"])
+    assert "not a Precise CloudEvent" in str(letter.headers["x-precise-dead-letter-description"])
 
 
 async def test_a_message_the_broker_dead_letters_itself_shows_as_max_delivery_exceeded(

@@ -7,7 +7,6 @@ so string properties come back as bytes and timestamps as milliseconds, exactly 
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -98,14 +97,14 @@ def test_the_message_is_binary_mode_cloudevents_keyed_for_duplicate_detection_an
     assert message.message_id == sent.id  # broker duplicate detection keys on it
     assert message.subject == SEIZED  # the subscriptions' correlation rules match on it
     assert message.content_type == "application/json"
-    assert json.loads(b"".join(message.body)) == sent.data  # the body is `data`, not the whole envelope
+    assert b"".join(message.body) == sent.data  # the body is `data`, not the whole envelope
     assert message.application_properties == {
         "cloudEvents_specversion": "1.0",
         "cloudEvents_id": sent.id,
         "cloudEvents_source": "/precise/evidence-vault",
         "cloudEvents_type": SEIZED,
         "cloudEvents_subject": "EXH/2026/0042",
-        "cloudEvents_time": "2026-03-01T09:15:30.123456+00:00",
+        "cloudEvents_time": "2026-03-01T09:15:30.123456Z",
         "cloudEvents_dataschema": f"urn:uk:police:precise:schema:{SEIZED}",
         "cloudEvents_traceparent": TRACEPARENT,
         "traceparent": TRACEPARENT,
@@ -132,7 +131,7 @@ def test_a_message_from_another_cloudevents_producer_is_read() -> None:
     assert got.id == "anpr-7"
     assert got.time == datetime(2026, 3, 1, 9, 15, 30, 123000, tzinfo=UTC)
     assert got.traceparent == TRACEPARENT
-    assert got.data == {"vrm": "AB12CDE"}
+    assert got.payload() == {"vrm": "AB12CDE"}
 
 
 def test_the_cloudevents_traceparent_wins_over_one_the_sdk_tracing_rewrote() -> None:
@@ -162,7 +161,7 @@ def test_the_cloudevents_traceparent_wins_over_one_the_sdk_tracing_rewrote() -> 
             "value",
         ),
     ],
-    ids=["no-attributes", "body-not-json", "not-json-content", "amqp-value-body"],
+    ids=["no-attributes", "only-a-type", "not-json-content", "amqp-value-body"],
 )
 def test_a_message_that_is_not_a_precise_event_is_unmappable(
     message: ServiceBusMessage | AmqpAnnotatedMessage, complaint: str

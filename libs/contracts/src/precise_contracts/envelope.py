@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import builtins
+import json
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 EVENT_TYPE = re.compile(r"^uk\.police\.precise\.[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.v[1-9][0-9]*$")
 TRACEPARENT = re.compile(r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
@@ -43,10 +46,15 @@ class Event(BaseModel):
         return SCHEMA_URN + cls.type
 
 
+E = TypeVar("E", bound=Event)
+
+
 class Envelope(BaseModel):
-    """A CloudEvents 1.0 structured event with the W3C `traceparent` extension.
+    """A CloudEvents 1.0 event with the W3C `traceparent` extension.
 
     `id` is also the broker message id, so broker-side duplicate detection and the inbox both key on it.
+    `data` is the payload as the producer serialised it (JSON, UTF-8) and stays so through the outbox and the
+    broker (binary content mode, ADR 0007): it is parsed once, by the consumer, straight into its contract.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -60,7 +68,17 @@ class Envelope(BaseModel):
     datacontenttype: Literal["application/json"] = "application/json"
     dataschema: str | None = Field(default=None, description="URN of the JSON Schema of `data`.")
     traceparent: str | None = Field(default=None, description="W3C trace context of the producing span.")
-    data: dict[str, Any] = Field(description="The event payload, valid against `dataschema`.")
+    data: Annotated[bytes, WithJsonSchema({"type": "object"})] = Field(
+        description="The event payload as JSON (UTF-8), valid against `dataschema`."
+    )
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _data_as_json(cls, value: object) -> object:
+        # a payload given as plain JSON values (tools, tests) is serialised as compactly as the producers do
+        if isinstance(value, dict):
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        return value
 
     @field_validator("traceparent")
     @classmethod
@@ -87,15 +105,43 @@ class Envelope(BaseModel):
             time=time or datetime.now(UTC),
             dataschema=event.dataschema(),
             traceparent=traceparent,
-            data=event.model_dump(mode="json"),
+            data=event.__pydantic_serializer__.to_json(event),
         )
 
+    def decode(self, event_class: builtins.type[E]) -> E:  # `type` is a field here
+        """The payload as its contract, validated straight from the JSON (one pass, no dict in between)."""
+        return event_class.model_validate_json(self.data)
+
+    def payload(self) -> dict[str, Any]:
+        """The payload as plain JSON values, for tools and tests that read it without its contract."""
+        value = json.loads(self.data)
+        if not isinstance(value, dict):
+            raise ValueError(f"event {self.id} carries {type(value).__name__} data, not a JSON object")
+        return value
+
+    def attributes(self) -> dict[str, str]:
+        """The CloudEvents attributes but `data` and `datacontenttype`, as text: what binary content mode
+        carries beside the body (the message's own content type says `datacontenttype`)."""
+        values = self.model_dump(mode="json", exclude={"data", "datacontenttype"}, exclude_none=True)
+        return {name: str(value) for name, value in values.items()}
+
+    @classmethod
+    def from_attributes(cls, attributes: Mapping[str, Any], data: bytes) -> Self:
+        """An envelope from binary content mode: the attributes as carried beside the body, and the body."""
+        return cls.model_validate({**attributes, "data": data})
+
     def to_bytes(self) -> bytes:
-        return self.model_dump_json(exclude_none=True).encode()
+        """Structured content mode: the whole event as one JSON object, `data` inlined as it was produced."""
+        head = self.model_dump_json(exclude={"data"}, exclude_none=True).encode()
+        return head[:-1] + b',"data":' + self.data + b"}"
 
     @classmethod
     def from_bytes(cls, body: bytes) -> Self:
-        return cls.model_validate_json(body)
+        """An envelope from structured content mode (see to_bytes); ValueError if the body is not one."""
+        fields = json.loads(body)
+        if not isinstance(fields, dict) or not isinstance(fields.get("data"), dict):
+            raise ValueError("a structured CloudEvent is a JSON object whose `data` is a JSON object")
+        return cls.model_validate(fields)
 
     @property
     def service(self) -> str:

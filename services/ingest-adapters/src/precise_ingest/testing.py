@@ -60,7 +60,5 @@ def runtime_of(app: FastAPI) -> ServiceRuntime:
 async def published(runtime: ServiceRuntime, event_type: str = PersonRecordObserved.type) -> list[dict[str, Any]]:
     """The payloads of the events of one type the service wrote to its outbox, oldest first."""
     async with runtime.db.engine.connect() as conn:
-        rows = await conn.execute(
-            select(outbox.c.envelope).where(outbox.c.event_type == event_type).order_by(outbox.c.seq)
-        )
-        return [json.loads(envelope)["data"] for envelope in rows.scalars()]
+        rows = await conn.execute(select(outbox.c.data).where(outbox.c.event_type == event_type).order_by(outbox.c.seq))
+        return [json.loads(data) for data in rows.scalars()]

@@ -2,8 +2,8 @@
 
 It honours the same semantics as the broker adapters (see port.py): per subscription a queue filtered on
 event type, delivery counting, back-off before redelivery, dead letters with reason and description,
-a concurrency limit per consumer, graceful stop and replay. Envelopes are serialised on publish and
-decoded per subscription, so a payload that would not survive a real broker fails here too.
+a concurrency limit per consumer, graceful stop and replay. Envelopes go through the brokers' binding on
+publish (attributes to properties and back), so an envelope that would not survive a real broker fails here too.
 
 It keeps nothing across process restarts: undelivered messages and dead letters live only in memory.
 The outbox is what makes publishing durable; after a restart its relay publishes what was not yet sent.
@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from precise_chassis.bus import binding
 from precise_chassis.bus.port import (
     UNPROCESSABLE,
     Action,
@@ -138,13 +139,13 @@ class InMemoryBus:
     async def publish(self, topic: str, envelopes: Sequence[Envelope]) -> None:
         if topic not in self._topics:
             raise BusUnavailable(f"topic {topic!r} does not exist; ensure_topology declares it")
-        bodies = [(envelope, envelope.to_bytes()) for envelope in envelopes]
+        carried = [binding.envelope_from(binding.properties(envelope), envelope.data) for envelope in envelopes]
         for queue in self._queues.values():
             if queue.subscription.topic != topic:
                 continue
-            for envelope, body in bodies:
+            for envelope in carried:
                 if queue.wants(envelope):
-                    queue.ready.put_nowait(_Message(Envelope.from_bytes(body)))
+                    queue.ready.put_nowait(_Message(envelope))
 
     async def consume(self, subscription: Subscription, handler: MessageHandler, *, concurrency: int = 8) -> None:
         if concurrency < 1:

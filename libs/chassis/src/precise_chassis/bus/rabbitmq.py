@@ -5,9 +5,10 @@ definitions file): a durable topic exchange per topic, routed on the event type;
 durable quorum queue bound once per event type it wants, dead-lettering to the direct dead-letter exchange
 (routed on the queue's name) into the subscription's dead-letter queue.
 
-Messages are CloudEvents in structured content mode (the AMQP binding, 1.0.2): the body is the JSON
-envelope, so it round-trips whole, and the attributes are also copied to `cloudEvents_<attribute>` headers
-(plus a plain `traceparent`) for tools that route or trace without parsing bodies.
+Messages are CloudEvents in binary content mode (precise_chassis.bus.binding): the body is `data` as the
+producer serialised it and the attributes are `cloudEvents_<attribute>` headers, so neither the relay nor the
+consumer re-encodes the payload. A structured-mode message (content type `application/cloudevents+json`,
+the whole envelope as the body) is read too, as a tool or an older producer may send one.
 
 Settlement is done by this adapter, not the broker: the delivery count comes from the quorum queue's
 `x-delivery-count` header; a failure is nacked back after the retry back-off, and on the delivery that
@@ -36,8 +37,8 @@ from aio_pika.abc import (
     ExchangeType,
 )
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS
-from pydantic import ValidationError
 
+from precise_chassis.bus import binding
 from precise_chassis.bus.port import (
     MAX_DELIVERY_EXCEEDED,
     UNPROCESSABLE,
@@ -62,18 +63,12 @@ from precise_contracts.topology.rabbitmq import (
 
 log = logging.getLogger(__name__)
 
-CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
-CLOUDEVENTS_HEADER_PREFIX = "cloudEvents_"
-TRACEPARENT_HEADER = "traceparent"
+STRUCTURED = "application/cloudevents+json"
 DELIVERY_COUNT_HEADER = "x-delivery-count"  # set by quorum queues on redelivery: earlier deliveries
 REASON_HEADER = "x-precise-dead-letter-reason"
 DESCRIPTION_HEADER = "x-precise-dead-letter-description"
 DEAD_LETTERED_AT_HEADER = "x-precise-dead-lettered-at"
 DESCRIPTION_LIMIT = 4096
-_CLOUDEVENTS_ATTRIBUTES = (
-    *("specversion", "id", "source", "type", "subject"),
-    *("time", "dataschema", "traceparent"),
-)
 # What the broker itself says in x-death when it dead-letters (its delivery limit is the safety net).
 _BROKER_REASONS = {"delivery_limit": MAX_DELIVERY_EXCEEDED}
 _UNAVAILABLE: tuple[type[BaseException], ...] = (*CONNECTION_EXCEPTIONS, TimeoutError)
@@ -327,7 +322,11 @@ class _Consumer:
     async def _settle(self, message: AbstractIncomingMessage) -> None:
         envelope = _envelope_of(message)
         if envelope is None:
-            await self._dead_letter(message, UNPROCESSABLE, "the body is not a Precise CloudEvents envelope")
+            await self._dead_letter(
+                message,
+                UNPROCESSABLE,
+                "the message is not a Precise CloudEvent (its cloudEvents_* headers are missing or invalid)",
+            )
             return
         count = _delivery_count(message)
         failure: Exception | None = None
@@ -368,17 +367,10 @@ class _Consumer:
 
 
 def _message(envelope: Envelope) -> aio_pika.Message:
-    headers: dict[str, Any] = {}
-    for attribute in _CLOUDEVENTS_ATTRIBUTES:
-        value = getattr(envelope, attribute)
-        if value is not None:
-            headers[CLOUDEVENTS_HEADER_PREFIX + attribute] = value.isoformat() if isinstance(value, datetime) else value
-    if envelope.traceparent is not None:
-        headers[TRACEPARENT_HEADER] = envelope.traceparent
     return aio_pika.Message(
-        envelope.to_bytes(),
-        headers=headers,
-        content_type=CONTENT_TYPE,
+        envelope.data,
+        headers=dict(binding.properties(envelope)),
+        content_type=envelope.datacontenttype,
         message_id=envelope.id,
         type=envelope.type,
         app_id=envelope.service,
@@ -389,8 +381,10 @@ def _message(envelope: Envelope) -> aio_pika.Message:
 
 def _envelope_of(message: AbstractIncomingMessage) -> Envelope | None:
     try:
-        return Envelope.from_bytes(message.body)
-    except ValidationError:
+        if (message.content_type or "").startswith(STRUCTURED):
+            return Envelope.from_bytes(message.body)
+        return binding.envelope_from(message.headers or {}, message.body)
+    except ValueError:
         return None
 
 

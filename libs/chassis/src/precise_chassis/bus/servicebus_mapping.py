@@ -1,23 +1,21 @@
 """Pure mappings between Precise and Azure Service Bus: envelope <-> message, handler outcome -> settlement,
 subscription -> rules, topology -> the emulator's Config.json. No I/O, so unit tests need no namespace.
 
-Messages use the CloudEvents AMQP binding (1.0.2) in binary content mode: the body is the JSON of `data`,
-the AMQP content-type is `datacontenttype`, and every other attribute is an application property named
-`cloudEvents_<attribute>` (`cloudEvents:<attribute>`, the older spelling, is accepted when reading).
+Messages use the CloudEvents AMQP binding in binary content mode (precise_chassis.bus.binding); the Service
+Bus `subject` is the event type, which the subscriptions' correlation filters match.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from azure.servicebus import ServiceBusMessage, ServiceBusReceivedMessage
 from azure.servicebus.amqp import AmqpMessageBodyType
-from pydantic import TypeAdapter, ValidationError
 
+from precise_chassis.bus import binding
 from precise_chassis.bus.port import (
     DESCRIPTION_LIMIT,
     UNPROCESSABLE,
@@ -28,15 +26,8 @@ from precise_contracts.envelope import Envelope
 from precise_contracts.registry import Subscription, Topic
 from precise_contracts.topology.servicebus import correlation_rules
 
-CLOUDEVENTS_PREFIXES = ("cloudEvents_", "cloudEvents:")
-JSON = "application/json"
-# W3C trace context as a plain property too, so the SDK's own tracing and Application Insights link spans.
-TRACEPARENT = "traceparent"
 # A replay is a new broker message (new message id, so duplicate detection keeps it) of the same envelope.
 ORIGINAL_MESSAGE_ID = "precise_original_id"
-
-_ATTRIBUTES = ("specversion", "id", "source", "type", "subject", "time", "dataschema", "traceparent")
-_DATA = TypeAdapter(dict[str, Any])
 
 
 class UnmappableMessage(ValueError):
@@ -46,18 +37,9 @@ class UnmappableMessage(ValueError):
 def to_message(envelope: Envelope) -> ServiceBusMessage:
     """The Service Bus message for an envelope; its message id is the event id, for duplicate detection."""
     properties: dict[str | bytes, Any] = {}
-    for attribute in _ATTRIBUTES:
-        value = getattr(envelope, attribute)
-        if value is not None:
-            # RFC 3339 text (the binding's canonical string form) keeps the microseconds that an AMQP
-            # timestamp would drop.
-            properties[CLOUDEVENTS_PREFIXES[0] + attribute] = (
-                value.isoformat() if isinstance(value, datetime) else value
-            )
-    if envelope.traceparent is not None:
-        properties[TRACEPARENT] = envelope.traceparent
+    properties.update(binding.properties(envelope))
     return ServiceBusMessage(
-        _DATA.dump_json(envelope.data),
+        envelope.data,
         content_type=envelope.datacontenttype,
         message_id=envelope.id,
         subject=envelope.type,
@@ -88,21 +70,12 @@ def to_envelope(message: ServiceBusReceivedMessage) -> Envelope:
     if message.body_type != AmqpMessageBodyType.DATA:
         raise UnmappableMessage(f"body is an AMQP {message.body_type.value} section, not data")
     content_type = (message.content_type or "").split(";")[0].strip().lower()
-    if content_type != JSON:
-        raise UnmappableMessage(f"content type {message.content_type!r} is not {JSON}")
-    properties = _text_keys(message.application_properties or {})
-    fields: dict[str, Any] = {}
-    for attribute in _ATTRIBUTES:
-        # A native AMQP timestamp arrives as epoch milliseconds, which pydantic reads as such.
-        value = _attribute(properties, attribute)
-        if value is not None:
-            fields[attribute] = value
-    if "traceparent" not in fields and TRACEPARENT in properties:
-        fields["traceparent"] = _plain(properties[TRACEPARENT])
+    if content_type != binding.CONTENT_TYPE:
+        raise UnmappableMessage(f"content type {message.content_type!r} is not {binding.CONTENT_TYPE}")
     try:
-        fields["data"] = json.loads(b"".join(message.body))
-        return Envelope.model_validate(fields)
-    except (ValueError, ValidationError) as exc:
+        # A native AMQP timestamp arrives as epoch milliseconds, which pydantic reads as such.
+        return binding.envelope_from(message.application_properties or {}, b"".join(message.body))
+    except ValueError as exc:
         raise UnmappableMessage(f"not a Precise event: {exc}") from exc
 
 
@@ -116,9 +89,9 @@ def delivery_attempt(message: ServiceBusReceivedMessage) -> int:
 
 
 def original_message_id(message: ServiceBusReceivedMessage) -> str | None:
-    properties = _text_keys(message.application_properties or {})
-    if ORIGINAL_MESSAGE_ID in properties:
-        return str(_plain(properties[ORIGINAL_MESSAGE_ID]))
+    for key, value in (message.application_properties or {}).items():
+        if key in (ORIGINAL_MESSAGE_ID, ORIGINAL_MESSAGE_ID.encode()):
+            return value.decode() if isinstance(value, bytes) else str(value)
     return message.message_id
 
 
@@ -201,19 +174,3 @@ def _iso_duration(duration: timedelta) -> str:
 
 def _truncate(text: str) -> str:
     return text[:DESCRIPTION_LIMIT]
-
-
-def _plain(value: Any) -> Any:
-    """Received string properties arrive as bytes; decode them."""
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def _text_keys(properties: Mapping[str | bytes, Any]) -> dict[str, Any]:
-    return {(k.decode() if isinstance(k, bytes) else k): v for k, v in properties.items()}
-
-
-def _attribute(properties: Mapping[str, Any], attribute: str) -> Any:
-    for prefix in CLOUDEVENTS_PREFIXES:
-        if prefix + attribute in properties:
-            return _plain(properties[prefix + attribute])
-    return None

@@ -168,11 +168,11 @@ def _message(event: type[Event], payload_ref: dict[str, Any]) -> dict[str, Any]:
 def _cloudevents_trait() -> dict[str, Any]:
     return {
         "description": (
-            "A CloudEvents 1.0 event (AMQP protocol binding). On Service Bus the body is the payload (binary "
-            "mode), the message id is the event id (duplicate detection) and the subject is the event type. "
-            "On RabbitMQ the body is the whole structured envelope (docs/schemas/envelope.json, whose `data` "
-            "is the payload), the message id is the event id and the routing key is the event type. Both "
-            f"carry the attributes as `{CLOUDEVENTS_HEADER_PREFIX}*` headers."
+            "A CloudEvents 1.0 event (AMQP protocol binding, binary content mode): the body is the payload, "
+            f"the other attributes travel as `{CLOUDEVENTS_HEADER_PREFIX}*` headers and the message id is the "
+            "event id (duplicate detection). On Service Bus the subject is the event type; on RabbitMQ the "
+            "routing key is. RabbitMQ consumers also read structured mode (content type "
+            "application/cloudevents+json, the whole envelope of docs/schemas/envelope.json as the body)."
         ),
         "externalDocs": {
             "description": "CloudEvents AMQP protocol binding",
