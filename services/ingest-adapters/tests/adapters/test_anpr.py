@@ -4,9 +4,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from precise_ingest.adapters.anpr import FIELDS, AnprAdapter, iter_sightings_json
-from precise_ingest.adapters.port import FileUnreadable, Origin, Outcome, Parsed, Rejected
+from precise_ingest.adapters.anpr import FIELDS, AnprAdapter
+from precise_ingest.adapters.anpr_columns import SightingChunk
+from precise_ingest.adapters.port import FileUnreadable, Origin, Rejected
+from precise_ingest.fingerprint import Seen
 
+from precise_contracts.envelope import Envelope
 from precise_contracts.events.ingest import (
     MAX_SIGHTINGS_PER_BATCH,
     Direction,
@@ -17,6 +20,7 @@ from precise_contracts.events.ingest import (
 from precise_tools.synth.generate import generate
 
 HEADER = ",".join(FIELDS)
+SERVICE_BUS_STANDARD_MESSAGE_LIMIT = 256 * 1024
 GOOD = {
     "read_id": "3f0c6a52-8d7e-4b1e-9a43-6f2d1c0b7e91",
     "vrm": "AW18CMF",
@@ -38,8 +42,21 @@ def csv_line(read: dict[str, object]) -> str:
     return ",".join("" if read.get(name) is None else str(read[name]) for name in FIELDS) + "\r\n"
 
 
-def read_all(content: bytes, **options: str) -> list[Outcome]:
-    return list(AnprAdapter().read(io.BytesIO(content), options=options))
+def chunks_of(content: bytes, *, size: int = 5000, skip: int = 0, **options: str) -> list[SightingChunk]:
+    return list(AnprAdapter().read_chunks(io.BytesIO(content), options=options, size=size, skip=skip))
+
+
+def published(chunks: list[SightingChunk]) -> list[VehicleSightingsBatched]:
+    """The events of every chunk, as if the ledger had never seen any of its reads."""
+    events = [e for c in chunks for e in c.publish([Seen.NEW] * len(c.record_ids)).events]
+    assert all(isinstance(e, VehicleSightingsBatched) for e in events)
+    return [e for e in events if isinstance(e, VehicleSightingsBatched)]
+
+
+def read_all(content: bytes, **options: str) -> tuple[list[VehicleSighting], list[Rejected]]:
+    """The reads a consumer receives and the reads quarantined."""
+    chunks = chunks_of(content, **options)
+    return [s for e in published(chunks) for s in e.sightings()], [r for c in chunks for r in c.rejects]
 
 
 def neighbours(read: dict[str, object], *, as_json: bool) -> bytes:
@@ -60,30 +77,57 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_synthetic_exports_parse_without_rejects_and_match_the_counts(synthetic: Path) -> None:
     counts = json.loads((synthetic / "synth.json").read_text())["files"]
     for name in ("reads.csv", "reads.jsonl"):
-        with (synthetic / "anpr" / name).open("rb") as data:
-            outcomes = list(AnprAdapter().read(data, options={}))
-        assert [o for o in outcomes if isinstance(o, Rejected)] == []
-        assert len(outcomes) == counts[f"anpr/{name}"]
+        chunks = chunks_of((synthetic / "anpr" / name).read_bytes(), size=100)
+        assert [r for c in chunks for r in c.rejects] == []
+        assert sum(c.read for c in chunks) == sum(len(c.record_ids) for c in chunks) == counts[f"anpr/{name}"]
     planted = json.loads((synthetic / "truth" / "patterns.json").read_text())
     assert planted["county_lines"] or planted["convoys"]
 
 
-def test_csv_and_json_lines_give_the_same_sighting() -> None:
-    (from_csv,) = read_all(f"{HEADER}\r\n{csv_line(GOOD)}".encode())
-    (from_json,) = read_all(json.dumps(GOOD).encode() + b"\n")
-    assert isinstance(from_csv, Parsed)
-    assert isinstance(from_json, Parsed)
-    assert from_csv.record == from_json.record
-    sighting = from_csv.record
-    assert isinstance(sighting, VehicleSighting)
-    assert from_csv.record_id == GOOD["read_id"]
-    assert sighting.read_at == datetime(2024, 3, 18, 17, 5, 41, 450000, tzinfo=UTC)
-    assert sighting.read_at.utcoffset() == timedelta(0)
+def test_csv_and_json_lines_give_the_same_sighting_and_the_same_content_hash() -> None:
+    (csv_chunk,) = chunks_of(f"{HEADER}\r\n{csv_line(GOOD)}".encode())
+    (json_chunk,) = chunks_of(json.dumps(GOOD).encode() + b"\n")
+    (from_csv,) = published([csv_chunk])[0].sightings()
+    (from_json,) = published([json_chunk])[0].sightings()
+    assert from_csv == from_json
+    assert csv_chunk.record_ids == json_chunk.record_ids == [GOOD["read_id"]]
+    assert csv_chunk.digests == json_chunk.digests
+    assert from_csv.read_at == datetime(2024, 3, 18, 17, 5, 41, 450000, tzinfo=UTC)
+    assert from_csv.read_at.utcoffset() == timedelta(0)
+    assert from_csv.confidence == pytest.approx(0.97)
+    assert from_csv.direction is Direction.EAST
+    assert from_csv.location.description == "Birmingham eastern approach"
+    assert (from_csv.location.latitude, from_csv.site_id, from_csv.lane) == (52.4862, "BHM-E", 2)
+    assert (from_csv.plate_image, from_csv.overview_image) == (GOOD["plate_image"], GOOD["overview_image"])
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("vrm", "AW18CMG"),
+        ("capture_time", "2024-03-18T17:05:41.451+00:00"),
+        ("latitude", 52.4863),
+        ("lane", 3),
+        ("confidence", 96),
+        ("plate_image", "images/other.jpg"),
+        ("site_name", "Renamed"),
+        ("direction", "W"),
+    ],
+)
+def test_any_change_to_a_read_changes_its_content_hash(field: str, value: object) -> None:
+    (original,) = chunks_of(json.dumps(GOOD).encode())
+    (changed,) = chunks_of(json.dumps({**GOOD, field: value}).encode())
+    assert changed.digests != original.digests
+
+
+def test_a_read_in_an_unusual_but_valid_form_is_normalised_like_any_other() -> None:
+    unusual = {**GOOD, "vrm": "aw18 cmf", "confidence": "097", "lane": " 2", "capture_time": "2024-03-18 17:05:41.45Z"}
+    (usual_chunk,) = chunks_of(json.dumps(GOOD).encode())
+    (unusual_chunk,) = chunks_of(json.dumps(unusual).encode())
+    (sighting,) = published([unusual_chunk])[0].sightings()
+    assert sighting.vrm == "AW18CMF"
     assert sighting.confidence == pytest.approx(0.97)
-    assert sighting.direction is Direction.EAST
-    assert sighting.location.description == "Birmingham eastern approach"
-    assert (sighting.location.latitude, sighting.site_id, sighting.lane) == (52.4862, "BHM-E", 2)
-    assert from_csv.origin == Origin(2, csv_line(GOOD).encode())
+    assert unusual_chunk.digests == usual_chunk.digests  # the same read, however it was written
 
 
 @pytest.mark.parametrize("as_json", [False, True], ids=["csv", "jsonl"])
@@ -102,17 +146,16 @@ def test_csv_and_json_lines_give_the_same_sighting() -> None:
         ("longitude", "nan", "finite number"),
         ("lane", 25, "less than or equal to 20"),
         ("direction", "up", "Input should be"),
+        ("read_id", "x" * 129, "at most 128 characters"),
+        ("plate_image", "p" * 1025, "at most 1024 characters"),
     ],
 )
 def test_a_bad_read_is_rejected_with_its_field_and_bytes_while_its_neighbours_are_accepted(
     field: str, value: object, reason: str, as_json: bool
 ) -> None:
     content = neighbours({**GOOD, field: value}, as_json=as_json)
-    before, bad, after = read_all(content)
-    assert isinstance(before, Parsed)
-    assert isinstance(after, Parsed)
-    assert [before.record_id, after.record_id] == ["before", "after"]
-    assert isinstance(bad, Rejected)
+    sightings, (bad,) = read_all(content)
+    assert [s.read_id for s in sightings] == ["before", "after"]
     assert bad.field == field
     assert reason in bad.reason
     assert bad.origin == Origin(2 if as_json else 3, content.splitlines(keepends=True)[bad.origin.line - 1])
@@ -120,14 +163,10 @@ def test_a_bad_read_is_rejected_with_its_field_and_bytes_while_its_neighbours_ar
 
 def test_json_lines_that_are_not_reads_are_rejected_by_line_and_blank_lines_skipped() -> None:
     content = b'{"read_id": "x"\n\n[1, 2]\n' + json.dumps(GOOD).encode() + b"\n\xff{}\n"
-    outcomes = read_all(content, format="jsonl")
-    assert [(o.origin.line, type(o).__name__) for o in outcomes] == [
-        (1, "Rejected"),
-        (3, "Rejected"),
-        (4, "Parsed"),
-        (5, "Rejected"),
-    ]
-    reasons = [o.reason for o in outcomes if isinstance(o, Rejected)]
+    (chunk,) = chunks_of(content, format="jsonl")
+    assert (chunk.read, chunk.record_ids) == (4, [GOOD["read_id"]])
+    assert [r.origin.line for r in chunk.rejects] == [1, 3, 5]
+    reasons = [r.reason for r in chunk.rejects]
     assert "not JSON" in reasons[0]
     assert "not a JSON object" in reasons[1]
     assert "not UTF-8" in reasons[2]
@@ -137,17 +176,12 @@ def test_csv_rows_with_quoted_newlines_keep_all_their_bytes_and_bad_rows_do_not_
     quoted = csv_line({**GOOD, "site_name": '"Leeds, ring road\nnorth"'})
     broken = csv_line({**GOOD, "read_id": "r2", "site_name": '"A" name'})
     content = (HEADER + "\n" + quoted + broken + "short,row\n").encode() + b"\xe9"
-    first, second, third, fourth = read_all(content)
-    assert isinstance(first, Parsed)
-    assert isinstance(first.record, VehicleSighting)
-    assert first.record.location.description == "Leeds, ring road\nnorth"
-    assert first.origin == Origin(2, quoted.encode())
-    assert isinstance(second, Rejected)
+    sightings, rejects = read_all(content)
+    assert [s.location.description for s in sightings] == ["Leeds, ring road\nnorth"]
+    second, third, fourth = rejects
     assert "quoting" in second.reason
     assert second.origin.line == 4
-    assert isinstance(third, Rejected)
     assert "2 fields" in third.reason
-    assert isinstance(fourth, Rejected)
     assert fourth.origin == Origin(6, b"\xe9")
     assert "not UTF-8" in fourth.reason
 
@@ -163,44 +197,72 @@ def test_csv_rows_with_quoted_newlines_keep_all_their_bytes_and_bad_rows_do_not_
 )
 def test_files_that_cannot_be_read_at_all_fail_whole(content: bytes, options: dict[str, str], reason: str) -> None:
     with pytest.raises(FileUnreadable, match=reason):
-        read_all(content, **options)
+        chunks_of(content, **options)
 
 
 def test_a_bom_before_the_header_is_ignored() -> None:
-    (outcome,) = read_all(b"\xef\xbb\xbf" + f"{HEADER}\n{csv_line(GOOD)}".encode())
-    assert isinstance(outcome, Parsed)
+    sightings, rejects = read_all(b"\xef\xbb\xbf" + f"{HEADER}\n{csv_line(GOOD)}".encode())
+    assert (len(sightings), rejects) == (1, [])
 
 
-def test_reads_from_a_json_batch_body_have_their_position_and_json_as_origin() -> None:
-    reads: list[object] = [GOOD, {**GOOD, "vrm": "12345678"}, "not a read"]
-    outcomes = list(iter_sightings_json(reads))
-    assert [type(o) for o in outcomes] == [Parsed, Rejected, Rejected]
-    assert [o.origin.line for o in outcomes] == [1, 2, 3]
-    assert json.loads(outcomes[1].origin.raw) == reads[1]
-    assert isinstance(outcomes[1], Rejected)
-    assert outcomes[1].field == "vrm"
+def test_a_file_is_read_in_chunks_and_a_resumed_batch_skips_what_was_committed() -> None:
+    reads = [{**GOOD, "read_id": f"read-{n}"} for n in range(10)]
+    reads[3] = {**reads[3], "vrm": "not a plate"}
+    content = "".join(json.dumps(r) + "\n" for r in reads).encode()
+
+    chunks = chunks_of(content, size=4)
+    resumed = chunks_of(content, size=4, skip=4)
+
+    assert [c.read for c in chunks] == [4, 4, 2]
+    assert [len(c.rejects) for c in chunks] == [1, 0, 0]
+    assert [c.record_ids for c in resumed] == [c.record_ids for c in chunks[1:]]
 
 
-def test_sightings_are_published_in_batches_of_at_most_the_contract_maximum() -> None:
+def test_sightings_are_published_in_batches_under_the_contract_maximum_in_file_order() -> None:
     count = 2 * MAX_SIGHTINGS_PER_BATCH + 50
     content = "".join(json.dumps({**GOOD, "read_id": f"read-{n}"}) + "\n" for n in range(count)).encode()
-    parsed = [o for o in read_all(content) if isinstance(o, Parsed)]
-    events = list(AnprAdapter().events(parsed))
-    assert all(isinstance(e, VehicleSightingsBatched) for e in events)
-    batches = [e for e in events if isinstance(e, VehicleSightingsBatched)]
-    assert [len(b.sightings) for b in batches] == [MAX_SIGHTINGS_PER_BATCH, MAX_SIGHTINGS_PER_BATCH, 50]
-    assert [s.read_id for b in batches for s in b.sightings] == [f"read-{n}" for n in range(count)]
+    chunks = chunks_of(content, size=count)
+    batches = published(chunks)
+    assert all(len(b.read_ids) <= MAX_SIGHTINGS_PER_BATCH for b in batches)
+    assert [read_id for b in batches for read_id in b.read_ids] == [f"read-{n}" for n in range(count)]
     assert {b.source.system for b in batches} == {SourceSystem.ANPR}
-    assert len({b.batch_id for b in batches}) == 3
-    again = list(AnprAdapter().events(parsed))
-    assert [b.batch_id for b in again if isinstance(b, VehicleSightingsBatched)] == [b.batch_id for b in batches]
+    assert len({b.batch_id for b in batches}) == len(batches)
+    assert [b.batch_id for b in published(chunks)] == [b.batch_id for b in batches]  # the same reads, the same ids
 
 
-def test_a_second_version_of_a_read_goes_into_the_next_batch() -> None:
+def test_every_batch_fits_a_service_bus_message_even_with_the_longest_fields() -> None:
+    longest = {
+        **GOOD,
+        "camera_id": "C" * 128,
+        "site_id": "S" * 128,
+        "site_name": "N" * 200,
+        "plate_image": "p" * 1024,
+        "overview_image": "o" * 1024,
+    }
+    reads = [{**longest, "read_id": f"{n:0128d}", "latitude": 50 + n / 10_000} for n in range(1_500)]
+    content = "".join(json.dumps(r) + "\n" for r in reads).encode()
+    batches = published(chunks_of(content, size=1_500))
+    assert sum(len(b.read_ids) for b in batches) == 1_500
+    for sent in batches:
+        body = Envelope.wrap(sent, service="ingest-adapters").to_bytes()
+        assert len(body) < SERVICE_BUS_STANDARD_MESSAGE_LIMIT
+
+
+def test_a_second_version_of_a_read_goes_into_the_next_batch_marked_as_an_update() -> None:
     content = (json.dumps(GOOD) + "\n" + json.dumps({**GOOD, "lane": 3}) + "\n").encode()
-    parsed = [o for o in read_all(content) if isinstance(o, Parsed)]
-    events = list(AnprAdapter().events(parsed))
-    assert [len(e.sightings) for e in events if isinstance(e, VehicleSightingsBatched)] == [1, 1]
+    (chunk,) = chunks_of(content)
+    events = chunk.publish([Seen.NEW, Seen.UPDATE]).events
+    assert [e.is_update for e in events if isinstance(e, VehicleSightingsBatched)] == [(False,), (True,)]
+
+
+def test_a_duplicate_read_is_left_out_of_the_events() -> None:
+    content = "".join(json.dumps({**GOOD, "read_id": f"read-{n}"}) + "\n" for n in range(3)).encode()
+    (chunk,) = chunks_of(content)
+    publication = chunk.publish([Seen.NEW, Seen.DUPLICATE, Seen.NEW])
+    assert publication.published == [0, 2]
+    (event,) = publication.events
+    assert isinstance(event, VehicleSightingsBatched)
+    assert event.read_ids == ("read-0", "read-2")
 
 
 def contract_accepts(read: dict[str, object]) -> bool:
@@ -220,6 +282,7 @@ def contract_accepts(read: dict[str, object]) -> bool:
                     "longitude": read["longitude"],
                     "description": read["site_name"],
                 },
+                "plate_image": read["plate_image"] or None,
             }
         )
     except ValueError:
@@ -239,16 +302,18 @@ def contract_accepts(read: dict[str, object]) -> bool:
         ("lane", "two"),
         ("read_id", "   "),
         ("read_id", "x" * 129),
+        ("read_id", "  padded  "),
         ("vrm", "aw18 cmf"),
         ("site_id", "  "),
         ("site_name", "y" * 201),
         ("direction", "e"),
+        ("plate_image", "   "),
     ],
 )
 def test_the_adapter_accepts_exactly_what_the_contract_accepts(field: str, value: str) -> None:
     read: dict[str, object] = {name: str(GOOD[name]) for name in FIELDS}
     read[field] = value
-    (outcome,) = read_all(f"{HEADER}\n{csv_line(read)}".encode())
-    assert isinstance(outcome, Parsed) == contract_accepts(read)
-    if isinstance(outcome, Rejected):
-        assert outcome.field == field
+    sightings, rejects = read_all(f"{HEADER}\n{csv_line(read)}".encode())
+    assert bool(sightings) == contract_accepts(read)
+    if rejects:
+        assert rejects[0].field == field

@@ -10,8 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from precise_ingest.adapters.mappings import shipped_mappings
-from precise_ingest.adapters.port import FileUnreadable, Parsed, Rejected
+from precise_ingest.adapters.port import Chunk, FileUnreadable, Rejected
 from precise_ingest.adapters.registry import adapter_for
+from precise_ingest.chunks import chunks_of
+from precise_ingest.fingerprint import Seen
 
 from precise_tools.synth.generate import generate
 
@@ -41,21 +43,24 @@ def options_for(source: str) -> dict[str, Any]:
     return options
 
 
+def chunks(source: str, content: bytes) -> list[Chunk]:
+    return list(chunks_of(adapter_for(source), io.BytesIO(content), options=options_for(source), size=50, skip=0))
+
+
 def read_everything(source: str, content: bytes) -> None:
-    adapter = adapter_for(source)
     try:
-        outcomes = list(adapter.read(io.BytesIO(content), options=options_for(source)))
+        read = chunks(source, content)
     except FileUnreadable as refused:
         reason = str(refused)
-        outcomes = []
+        read = []
     else:
         reason = "read"
     assert reason, "a refused file says why"
-    for outcome in outcomes:
-        assert isinstance(outcome, Parsed | Rejected)
-        if isinstance(outcome, Rejected):
-            assert outcome.reason
-    list(adapter.events([o for o in outcomes if isinstance(o, Parsed)]))
+    for chunk in read:
+        assert all(isinstance(r, Rejected) and r.reason for r in chunk.rejects)
+        assert chunk.read == len(chunk.rejects) + len(chunk.record_ids) == len(chunk.rejects) + len(chunk.digests)
+        publication = chunk.publish([Seen.NEW] * len(chunk.record_ids))
+        assert len(publication.published) + len(publication.rejects) == len(chunk.record_ids)
 
 
 @pytest.mark.parametrize("source", sorted(CASES))
@@ -86,7 +91,6 @@ def test_a_damaged_real_file_is_rejected_or_refused_never_a_crash(
 
 def test_the_undamaged_files_are_accepted_whole(originals: dict[str, bytes]) -> None:
     for source in CASES:
-        adapter = adapter_for(source)
-        outcomes = list(adapter.read(io.BytesIO(originals[source]), options=options_for(source)))
-        assert outcomes, source
-        assert all(isinstance(o, Parsed) for o in outcomes), (source, [o for o in outcomes if isinstance(o, Rejected)])
+        read = chunks(source, originals[source])
+        assert sum(len(c.record_ids) for c in read), source
+        assert [r for c in read for r in c.rejects] == [], source

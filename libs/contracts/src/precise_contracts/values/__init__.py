@@ -9,9 +9,10 @@ from precise_contracts.values.cro_number import CroNumber, cro_check_letter, par
 from precise_contracts.values.ni_number import NiNumber, parse_ni_number
 from precise_contracts.values.pnc_id import PncId, parse_pnc_id, pnc_check_letter
 from precise_contracts.values.postcode import Postcode, inward, outward, parse_postcode
-from precise_contracts.values.vrm import Vrm, VrmFormat, parse_vrm, vrm_format
+from precise_contracts.values.vrm import CanonicalVrm, Vrm, VrmFormat, parse_vrm, vrm_format
 
 __all__ = [
+    "CanonicalVrm",
     "CroNumber",
     "NiNumber",
     "PncId",

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, StringConstraints
 
 from precise_contracts.values._schema import string_schema
 from precise_contracts.values._text import compact
@@ -120,13 +120,17 @@ def vrm_format(vrm: str) -> VrmFormat:
     )
 
 
+PATTERN = "|".join(layout.issuable.pattern for layout in _LAYOUTS)
+_CANONICAL = re.compile(PATTERN)
+
+
 def parse_vrm(value: str) -> str:
     """Validate a VRM and return it upper case without spaces; raise ValueError saying what is wrong."""
+    if _CANONICAL.fullmatch(value):
+        return value  # already canonical, as almost every ANPR read is: one match, nothing to explain
     vrm_format(value)
     return compact(value)
 
-
-PATTERN = "|".join(layout.issuable.pattern for layout in _LAYOUTS)
 
 Vrm = Annotated[
     str,
@@ -134,6 +138,19 @@ Vrm = Annotated[
     string_schema(
         pattern=PATTERN,
         description="UK vehicle registration mark, upper case without spaces.",
+        example="AB12CDE",
+    ),
+]
+
+# A VRM as events carry it: its producer has already normalised it, so the pattern alone (checked in
+# pydantic-core, with no Python call per value) says whether it is one. A consumer of 50,000 ANPR reads a second
+# validates it per read.
+CanonicalVrm = Annotated[
+    str,
+    StringConstraints(pattern=f"^(?:{PATTERN})$"),
+    string_schema(
+        pattern=PATTERN,
+        description="UK vehicle registration mark in canonical form: upper case without spaces.",
         example="AB12CDE",
     ),
 ]

@@ -1,53 +1,41 @@
-"""ANPR reads (docs/formats/anpr-reads.md): CSV or JSON lines in, one VehicleSighting per read, published in
-VehicleSightingsBatched events of up to MAX_SIGHTINGS_PER_BATCH reads.
+"""ANPR reads (docs/formats/anpr-reads.md): CSV or JSON lines in, VehicleSightingsBatched events out, the
+reads carried as columns (ADR 0009).
 
 Which encoding: the `format` option ("csv" or "jsonl") when the upload gives one; otherwise the content
 decides: a file whose first non-blank line starts with "{" is JSON lines, anything else is CSV with a header.
 
-Speed: ANPR is the high-volume source, so reads are validated in chunks by one TypeAdapter call over a list
-(one trip into pydantic-core per chunk, not per read), and the camera location, which repeats for every read
-a camera makes, is validated once per camera and shared (the models are frozen). Validation is still the
-contract's own: every read goes through VehicleSighting's validators and every location through
-CameraLocation's, so nothing the contract would refuse gets through.
+ANPR is the high-volume source, so the adapter reads a chunk at a time into columns (`anpr_columns`) and
+builds no object per read. Validation is still the contract's own: columns go through the contract's types,
+and a read that is not in the usual forms goes through `VehicleSighting` itself (`_Reference`), which
+normalises it or says, in the file's terms, which field is wrong and why.
 """
 
 from __future__ import annotations
 
-import hashlib
+import itertools
 import json
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
-from itertools import chain
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 from pydantic import TypeAdapter, ValidationError
 
-from precise_contracts.envelope import Event
-from precise_contracts.events.ingest import (
-    MAX_SIGHTINGS_PER_BATCH,
-    CameraLocation,
-    SourceSystem,
-    SourceSystemRef,
-    VehicleSighting,
-    VehicleSightingsBatched,
-)
-from precise_contracts.formats import ANPR_READ_FIELDS
+from precise_contracts.events.ingest import CameraLocation, VehicleSighting
+from precise_ingest.adapters.anpr_columns import FIELDS, ChunkBuilder, PositionCache, Row, SightingChunk, row_of
 from precise_ingest.adapters.csv_lines import csv_records
-from precise_ingest.adapters.port import FileUnreadable, Origin, Outcome, Parsed, Rejected
+from precise_ingest.adapters.port import FileUnreadable, Origin, Rejected
 
-FIELDS = ANPR_READ_FIELDS
 REQUIRED = ("read_id", "vrm", "capture_time", "camera_id", "latitude", "longitude")
 FORMATS = ("csv", "jsonl")
-CHUNK_SIZE = 512  # reads per validation call: large enough to amortise the call, small enough to stream
-_MAX_CACHED_LOCATIONS = 10_000  # a country's camera sites; a file of made-up coordinates cannot grow it further
 _BOM = b"\xef\xbb\xbf"
-_SOURCE = SourceSystemRef(system=SourceSystem.ANPR)
 # The contract's field names where the file's differ, to name the field at fault in the file's terms.
 _FILE_FIELD = {"read_at": "capture_time"}
 _LOCATION_FILE_FIELD = {"latitude": "latitude", "longitude": "longitude", "description": "site_name"}
-_SIGHTINGS = TypeAdapter(list[VehicleSighting])
+_SIGHTING = TypeAdapter(VehicleSighting)
 
 Read = Mapping[str, Any]  # one read as the file gave it: field name -> value
+Item = tuple[int, bytes, Row | Rejected]  # a record of the file: its line, its bytes, its values or why not
 
 
 class AnprAdapter:
@@ -55,51 +43,26 @@ class AnprAdapter:
 
     source = "anpr"
 
-    def read(self, data: BinaryIO, *, options: Mapping[str, Any]) -> Iterator[Outcome]:
+    def read_chunks(
+        self, data: BinaryIO, *, options: Mapping[str, Any], size: int, skip: int
+    ) -> Iterator[SightingChunk]:
         declared = options.get("format")
         if declared is not None and declared not in FORMATS:
             raise FileUnreadable(f"ANPR format {declared!r} is not one of {', '.join(FORMATS)}")
         lines, encoding = _sniff(iter(data), declared)
-        if encoding == "jsonl":
-            return _outcomes(_json_lines(lines), blank=None)
-        return _outcomes(_csv_reads(lines), blank="")
-
-    def events(self, accepted: Iterable[Parsed]) -> Iterator[Event]:
-        batch: list[VehicleSighting] = []
-        read_ids: set[str] = set()
-        for parsed in accepted:
-            sighting = parsed.record
-            if not isinstance(sighting, VehicleSighting):
-                raise TypeError(f"the anpr adapter batches VehicleSightings, not {type(sighting).__name__}")
-            # A read id may appear once per batch: a second version of a read starts the next batch.
-            if len(batch) == MAX_SIGHTINGS_PER_BATCH or sighting.read_id in read_ids:
-                yield _batched(batch)
-                batch, read_ids = [], set()
-            batch.append(sighting)
-            read_ids.add(sighting.read_id)
-        if batch:
-            yield _batched(batch)
-
-
-def iter_sightings_json(reads: Sequence[object]) -> Iterator[Outcome]:
-    """Outcomes for the reads of a JSON batch body (`{"reads": [...]}`), in order: each read's origin is its
-    position (1-based) and its bytes are the read as compact JSON."""
-
-    def items() -> Iterator[tuple[Origin, Read | Rejected]]:
-        for line, read in enumerate(reads, start=1):
-            origin = Origin(line, json.dumps(read, separators=(",", ":"), ensure_ascii=False).encode())
-            if isinstance(read, dict):
-                yield origin, read
-            else:
-                yield origin, Rejected(origin, "a read is a JSON object of the fields of an ANPR read")
-
-    return _outcomes(items(), blank=None)
-
-
-def _batched(sightings: list[VehicleSighting]) -> VehicleSightingsBatched:
-    # The batch id derives from its reads, so publishing the same reads again gives the same id.
-    batch_id = hashlib.sha256("\n".join(s.read_id for s in sightings).encode()).hexdigest()
-    return VehicleSightingsBatched(batch_id=batch_id, source=_SOURCE, sightings=tuple(sightings))
+        blank = None if encoding == "jsonl" else ""
+        items = _json_lines(lines) if encoding == "jsonl" else _csv_reads(lines)
+        reference = _Reference(blank)
+        positions = PositionCache()
+        records = itertools.islice(items, skip, None)
+        while chunk := list(itertools.islice(records, size)):
+            builder = ChunkBuilder(reference, blank, positions)
+            for line, raw, values in chunk:
+                if isinstance(values, Rejected):
+                    builder.reject(values)
+                else:
+                    builder.add(line, raw, values)
+            yield builder.build()
 
 
 def _sniff(lines: Iterator[bytes], declared: str | None) -> tuple[Iterator[bytes], str]:
@@ -111,30 +74,30 @@ def _sniff(lines: Iterator[bytes], declared: str | None) -> tuple[Iterator[bytes
         seen.append(line)
         if line.strip():
             encoding = declared or ("jsonl" if line.lstrip().startswith(b"{") else "csv")
-            return chain(seen, lines), encoding
+            return itertools.chain(seen, lines), encoding
     raise FileUnreadable("the file holds no ANPR reads: it is empty")
 
 
-def _json_lines(lines: Iterable[bytes]) -> Iterator[tuple[Origin, Read | Rejected]]:
+def _json_lines(lines: Iterable[bytes]) -> Iterator[Item]:
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
-        origin = Origin(number, raw)
         try:
             read = json.loads(raw)
         except UnicodeDecodeError:
-            yield origin, Rejected(origin, "the line is not UTF-8")
+            yield number, raw, Rejected(Origin(number, raw), "the line is not UTF-8")
             continue
         except json.JSONDecodeError as error:
-            yield origin, Rejected(origin, f"the line is not JSON: {error.msg} at column {error.colno}")
+            reason = f"the line is not JSON: {error.msg} at column {error.colno}"
+            yield number, raw, Rejected(Origin(number, raw), reason)
             continue
         if isinstance(read, dict):
-            yield origin, read
+            yield number, raw, row_of(read)
         else:
-            yield origin, Rejected(origin, "the line is not a JSON object")
+            yield number, raw, Rejected(Origin(number, raw), "the line is not a JSON object")
 
 
-def _csv_reads(lines: Iterator[bytes]) -> Iterator[tuple[Origin, Read | Rejected]]:
+def _csv_reads(lines: Iterator[bytes]) -> Iterator[Item]:
     records = csv_records(lines)
     header = next(records, None)
     if header is None or header.problem:
@@ -144,62 +107,36 @@ def _csv_reads(lines: Iterator[bytes]) -> Iterator[tuple[Origin, Read | Rejected
     if missing:
         raise FileUnreadable(f"the CSV header lacks the required field(s) {', '.join(missing)}")
     width = len(names)
+    # a field the header does not name reads as blank: it is looked up past the end, where a "" is added
+    pick = itemgetter(*(names.index(name) if name in names else width for name in FIELDS))
+    padded = any(name not in names for name in FIELDS)
     for line, raw, values, problem in records:
         if len(values) == width:
-            yield Origin(line, raw), dict(zip(names, values, strict=True))
+            if padded:
+                values.append("")
+            yield line, raw, pick(values)
         elif values or problem:
-            origin = Origin(line, raw)
-            yield origin, Rejected(origin, problem or f"the row has {len(values)} fields but the header names {width}")
+            reason = problem or f"the row has {len(values)} fields but the header names {width}"
+            yield line, raw, Rejected(Origin(line, raw), reason)
 
 
-def _outcomes(items: Iterable[tuple[Origin, Read | Rejected]], *, blank: str | None) -> Iterator[Outcome]:
-    """Validate reads a chunk at a time; yield every outcome in input order. `blank` is the file's "no value"
-    (the empty string in CSV; null or absent, i.e. None, in JSON)."""
-    shaper = _SightingShaper(blank)
-    chunk: list[Rejected | tuple[Origin, dict[str, Any]]] = []
-    for origin, item in items:
-        chunk.append(item if isinstance(item, Rejected) else shaper.shape(origin, item))
-        if len(chunk) == CHUNK_SIZE:
-            yield from _validated(chunk)
-            chunk = []
-    yield from _validated(chunk)
+class _Reference:
+    """The contract read by read, for the reads the columns cannot take as they stand."""
 
+    def __init__(self, blank: str | None) -> None:
+        self._shaper = _SightingShaper(blank)
 
-def _validated(chunk: list[Rejected | tuple[Origin, dict[str, Any]]]) -> Iterator[Outcome]:
-    pending = [item for item in chunk if not isinstance(item, Rejected)]
-    faults: dict[int, Rejected] = {}
-    try:
-        sightings = _SIGHTINGS.validate_python([shaped for _, shaped in pending])
-    except ValidationError as error:
-        faults = _faults(error, pending)
-        good = [item for index, item in enumerate(pending) if index not in faults]
-        sightings = _SIGHTINGS.validate_python([shaped for _, shaped in good])
-    built = iter(sightings)
-    position = 0
-    for item in chunk:
-        if isinstance(item, Rejected):
-            yield item
-            continue
-        fault = faults.get(position)
-        position += 1
-        if fault is not None:
-            yield fault
-        else:
-            sighting = next(built)
-            yield Parsed(item[0], sighting.read_id, sighting)
-
-
-def _faults(error: ValidationError, pending: list[tuple[Origin, dict[str, Any]]]) -> dict[int, Rejected]:
-    """The first error of each failing read (by position in `pending`), named in the file's terms."""
-    faults: dict[int, Rejected] = {}
-    for detail in error.errors(include_url=False):
-        index, name, *_ = (*detail["loc"], None)
-        if not isinstance(index, int) or index in faults:
-            continue
-        field = _FILE_FIELD.get(str(name), str(name)) if name is not None else None
-        origin = pending[index][0]
-        faults[index] = Rejected(origin, _reason(field, detail["input"], detail["msg"]), field)
-    return faults
+    def explain(self, origin: Origin, row: Row) -> VehicleSighting | Rejected:
+        shaped = self._shaper.shape(origin, dict(zip(FIELDS, row, strict=True)))
+        if isinstance(shaped, Rejected):
+            return shaped
+        try:
+            return _SIGHTING.validate_python(shaped)
+        except ValidationError as error:
+            detail = error.errors(include_url=False)[0]
+            name = detail["loc"][0] if detail["loc"] else None
+            field = _FILE_FIELD.get(str(name), str(name)) if name is not None else None
+            return Rejected(origin, _reason(field, detail["input"], detail["msg"]), field)
 
 
 def _reason(field: str | None, value: object, message: str) -> str:
@@ -210,15 +147,12 @@ def _reason(field: str | None, value: object, message: str) -> str:
 class _SightingShaper:
     """Turns a read as the file gave it into the contract's shape, or a Rejected for what the format itself
     forbids (a missing required field, a time without an offset, a confidence that is not 0-100).
-
-    Written for speed (it runs for every read): locals over helper calls, fast paths for the common case.
     """
 
     def __init__(self, blank: str | None) -> None:
         self._blank = blank
-        self._locations: dict[Hashable, CameraLocation | Rejected] = {}
 
-    def shape(self, origin: Origin, read: Read) -> Rejected | tuple[Origin, dict[str, Any]]:
+    def shape(self, origin: Origin, read: Read) -> Rejected | dict[str, Any]:
         blank = self._blank
         get = read.get
         captured, latitude, longitude = get("capture_time"), get("latitude"), get("longitude")
@@ -250,7 +184,8 @@ class _SightingShaper:
         location = self._location(origin, latitude, longitude, site_name)
         if type(location) is Rejected:
             return Rejected(origin, location.reason, location.field)
-        return origin, {
+        plate, overview = get("plate_image"), get("overview_image")
+        return {
             "read_id": get("read_id"),
             "vrm": get("vrm"),
             "read_at": read_at,
@@ -260,24 +195,12 @@ class _SightingShaper:
             "direction": None if direction == blank else direction,
             "location": location,
             "confidence": confidence,
+            "plate_image": None if plate == blank else plate,
+            "overview_image": None if overview == blank else overview,
         }
 
-    def _location(self, origin: Origin, latitude: Any, longitude: Any, site_name: Any) -> CameraLocation | Rejected:
-        # Keyed by type as well as value: True == 1 in Python, but pydantic judges them differently.
-        key = (type(latitude), latitude, type(longitude), longitude, site_name)
-        try:
-            return self._locations[key]
-        except KeyError:
-            pass
-        except TypeError:  # a JSON list or object where a number belongs: unhashable, so not cached
-            return self._checked_location(origin, latitude, longitude, site_name)
-        if len(self._locations) >= _MAX_CACHED_LOCATIONS:
-            self._locations.clear()
-        location = self._locations[key] = self._checked_location(origin, latitude, longitude, site_name)
-        return location
-
     @staticmethod
-    def _checked_location(origin: Origin, latitude: Any, longitude: Any, site_name: Any) -> CameraLocation | Rejected:
+    def _location(origin: Origin, latitude: Any, longitude: Any, site_name: Any) -> CameraLocation | Rejected:
         try:
             return CameraLocation(latitude=latitude, longitude=longitude, description=site_name)
         except ValidationError as error:

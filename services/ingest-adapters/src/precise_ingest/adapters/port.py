@@ -1,16 +1,21 @@
 """What every source adapter does: read a file as a stream of records, each either a canonical record or
 a rejection with the original bytes, its place in the file and the reason. One bad record never stops the
-good ones beside it; a file that cannot be read at all raises FileUnreadable."""
+good ones beside it; a file that cannot be read at all raises FileUnreadable.
+
+Most adapters read a record at a time (`SourceAdapter`); the pipeline takes their outcomes in chunks. ANPR,
+the high-volume source, reads a chunk at a time itself (`ChunkedAdapter`), as columns, never building an object
+per read. Either way the pipeline sees `Chunk`s: what it commits in one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
 from precise_contracts.envelope import Event
+from precise_ingest.fingerprint import Seen
 
 # What an adapter puts in `source.content_hash` of the record it builds: the pipeline replaces it with the
 # SHA-256 of the record's canonical form (and sets `is_update` from the ledger) before publishing.
@@ -67,4 +72,47 @@ class SourceAdapter(Protocol):
 
     def events(self, accepted: Iterable[Parsed]) -> Iterator[Event]:
         """The canonical events for the accepted (new or changed) records, e.g. ANPR reads batched by 200."""
+        ...
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What a chunk publishes once the ledger has judged its records."""
+
+    events: list[Event]
+    published: list[int]  # positions of the accepted records the events carry
+    rejects: list[Rejected]  # accepted records whose event could not be built
+    attachments: Mapping[str, bytes] = field(default_factory=dict)  # blob key -> bytes the events refer to
+
+
+class Chunk(Protocol):
+    """Consecutive records of a file: how many were read, the rejected ones, and the accepted ones' ids and
+    content hashes, position by position."""
+
+    @property
+    def read(self) -> int: ...
+
+    @property
+    def rejects(self) -> Sequence[Rejected]: ...
+
+    @property
+    def record_ids(self) -> Sequence[str]: ...
+
+    @property
+    def digests(self) -> Sequence[str]: ...
+
+    def publish(self, verdicts: Sequence[Seen]) -> Publication:
+        """The events for the records whose verdict (one per position) is NEW or UPDATE."""
+        ...
+
+
+@runtime_checkable
+class ChunkedAdapter(Protocol):
+    """An adapter that reads a file a chunk at a time itself."""
+
+    source: str
+
+    def read_chunks(self, data: BinaryIO, *, options: Mapping[str, Any], size: int, skip: int) -> Iterator[Chunk]:
+        """Chunks of up to `size` records after the first `skip` records, read lazily (nothing runs before the
+        first chunk is asked for); FileUnreadable if the file cannot be read at all."""
         ...

@@ -8,9 +8,10 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from precise_ingest.adapters.pnc import PncAdapter
-from precise_ingest.adapters.port import SourceAdapter
+from precise_ingest.adapters.port import ChunkedAdapter, SourceAdapter
 
-AdapterFactory = Callable[[], SourceAdapter]
+Adapter = SourceAdapter | ChunkedAdapter
+AdapterFactory = Callable[[], Adapter]
 
 
 class UnknownSource(LookupError):
@@ -22,7 +23,7 @@ class AdapterUnavailable(RuntimeError):
 
 
 def _lazy(module: str, name: str) -> AdapterFactory:
-    def load() -> SourceAdapter:
+    def load() -> Adapter:
         try:
             factory: AdapterFactory = getattr(importlib.import_module(module), name)
         except (ImportError, AttributeError) as exc:
@@ -44,7 +45,7 @@ ADAPTERS: Mapping[str, AdapterFactory] = MappingProxyType(
 NEEDS_MAPPING = frozenset({"legacy"})
 
 
-def adapter_for(source: str, adapters: Mapping[str, AdapterFactory] = ADAPTERS) -> SourceAdapter:
+def adapter_for(source: str, adapters: Mapping[str, AdapterFactory] = ADAPTERS) -> Adapter:
     if source not in adapters:
         raise UnknownSource(f"no adapter for source {source!r}; known: {', '.join(sorted(adapters))}")
     return adapters[source]()

@@ -42,6 +42,18 @@ def upgrade() -> None:
         batch.alter_column("attributes", existing_type=sa.Text, nullable=False)
         batch.alter_column("data", existing_type=sa.LargeBinary, nullable=False)
         batch.drop_column("envelope")
+    if bind.dialect.name == "postgresql" and _has_lz4(bind):
+        # A batch of 1,000 ANPR reads is ~200 KB of JSON: pglz, the default, spent 5.4 us of PostgreSQL's CPU per
+        # read compressing it, lz4 0.7 us, for the same size (ADR 0009).
+        op.execute("ALTER TABLE outbox ALTER COLUMN data SET COMPRESSION lz4")
+
+
+def _has_lz4(bind: sa.Connection) -> bool:
+    """Whether this PostgreSQL (14 or later, built with lz4) can compress a column with lz4."""
+    values = bind.execute(
+        sa.text("SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'")
+    ).scalar_one_or_none()
+    return isinstance(values, list) and "lz4" in values
 
 
 def downgrade() -> None:

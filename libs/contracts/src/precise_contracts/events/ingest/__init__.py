@@ -28,20 +28,24 @@ from precise_contracts.events.ingest.person import (
 from precise_contracts.events.ingest.places import Address, Coordinates
 from precise_contracts.events.ingest.source import BlobRef, SourceRecordRef, SourceSystem, SourceSystemRef
 from precise_contracts.events.ingest.vehicle import (
+    MAX_BATCH_BYTES,
     MAX_SIGHTINGS_PER_BATCH,
     CameraLocation,
+    CameraPosition,
     Direction,
     VehicleSighting,
     VehicleSightingsBatched,
 )
 
 __all__ = [
+    "MAX_BATCH_BYTES",
     "MAX_SIGHTINGS_PER_BATCH",
     "Address",
     "AddressKind",
     "BiometricIdentified",
     "BlobRef",
     "CameraLocation",
+    "CameraPosition",
     "Coordinates",
     "Direction",
     "HandlingCode",
