@@ -26,10 +26,11 @@ from pathlib import Path
 import aio_pika
 from precise_ingest.adapters.mappings import shipped_mappings
 from precise_ingest.adapters.registry import adapter_for
-from precise_ingest.chunks import chunks_of
+from precise_ingest.chunks import chunks_of, records_per_chunk
 from precise_ingest.intake import intake_of
 from precise_ingest.pipeline import Upload, receive
 from precise_ingest.service import service
+from precise_ingest.settings import IngestSettings
 from precise_ingest.store import BatchStatus, get_batch
 
 from benchmarks.bus_throughput import _consumer_process, _drop_schemas, count_handled
@@ -54,7 +55,6 @@ COUNTER = Subscription(
     topic="ingest", service="bench-counter", event_types=frozenset(event.type for event in REGISTRY.events())
 )
 UPLOAD_BLOCK = 1024 * 1024
-CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,10 @@ class SourceFile:
         pipeline commits (parsed, validated and hashed; no database, no bus)."""
         options = {"mapping": shipped_mappings()[self.mapping].mapping} if self.mapping else {}
         started = time.perf_counter()
+        adapter = adapter_for(self.source)
+        size = records_per_chunk(adapter, IngestSettings())  # as the service chunks it
         with self.path.open("rb") as data:
-            chunks = chunks_of(adapter_for(self.source), data, options=options, size=CHUNK, skip=0)
+            chunks = chunks_of(adapter, data, options=options, size=size, skip=0)
             accepted = sum(len(chunk.record_ids) for chunk in chunks)
         return accepted, time.perf_counter() - started
 

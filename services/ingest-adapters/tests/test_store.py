@@ -3,7 +3,6 @@ chunk of the same source reads back, however many records a chunk holds."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,27 +10,15 @@ from pathlib import Path
 import pytest
 from precise_ingest.service import service
 from precise_ingest.store import enter_in_ledger, settle_in_ledger
-from sqlalchemy import text
 
 from precise_chassis.database import Database
-from precise_chassis.migrate import migrate
+from precise_chassis.testing.databases import BACKENDS, migrated
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+@pytest.fixture(params=BACKENDS)
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        database = Database.sqlite(tmp_path / "ingest.sqlite")
-    else:
-        database = Database.postgres(request.getfixturevalue("postgres_url"), f"t_{uuid.uuid4().hex[:12]}")
-    assert service.migrations is not None
-    await migrate(database, [service.migrations])
-    try:
+    async with migrated(request, tmp_path, [service.migrations]) as database:
         yield database
-    finally:
-        if database.schema is not None:
-            async with database.engine.begin() as conn:
-                await conn.execute(text(f'DROP SCHEMA "{database.schema}" CASCADE'))
-        await database.dispose()
 
 
 async def test_a_chunk_of_thousands_of_reads_is_entered_and_a_second_chunk_finds_them_held(db: Database) -> None:

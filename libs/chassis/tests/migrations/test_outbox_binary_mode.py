@@ -15,24 +15,15 @@ from precise_chassis.database import Database
 from precise_chassis.migrate import migrate
 from precise_chassis.outbox import OutboxRelay
 from precise_chassis.testing.casework import CaseNoteAdded
+from precise_chassis.testing.databases import BACKENDS, migrated
 from precise_chassis.testing.fakes import RecordingBus
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+@pytest.fixture(params=BACKENDS)
 async def before(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """A service database as chassis_0001 left it."""
-    if request.param == "sqlite":
-        database = Database.sqlite(tmp_path / "service.sqlite")
-    else:
-        database = Database.postgres(request.getfixturevalue("postgres_url"), f"t_{uuid.uuid4().hex[:12]}")
-    await migrate(database, to="chassis_0001")
-    try:
+    async with migrated(request, tmp_path, to="chassis_0001") as database:
         yield database
-    finally:
-        if database.schema is not None:
-            async with database.engine.begin() as conn:
-                await conn.execute(text(f'DROP SCHEMA "{database.schema}" CASCADE'))
-        await database.dispose()
 
 
 async def test_a_pending_structured_envelope_is_published_unchanged_after_the_upgrade(

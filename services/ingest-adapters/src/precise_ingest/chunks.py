@@ -14,6 +14,7 @@ from precise_chassis.blob.port import validate_key
 from precise_contracts.envelope import Event
 from precise_ingest.adapters.port import Chunk, ChunkedAdapter, Outcome, Parsed, Publication, Rejected, SourceAdapter
 from precise_ingest.fingerprint import Seen, content_hash, stamped
+from precise_ingest.settings import IngestSettings
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,11 @@ class RecordChunk:
             else:
                 published.append(candidate)
         return published, events
+
+
+def records_per_chunk(adapter: SourceAdapter | ChunkedAdapter, settings: IngestSettings) -> int:
+    """ANPR, read a chunk at a time as columns, commits bigger chunks than the adapters read record by record."""
+    return settings.anpr_chunk_records if isinstance(adapter, ChunkedAdapter) else settings.chunk_records
 
 
 def chunks_of(

@@ -21,11 +21,10 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-
-from sqlalchemy.exc import IntegrityError
 
 from precise_chassis.blob import BlobStore
 from precise_chassis.blob.port import BlobError, BlobExists, BlobInfo, BlobNotFound
@@ -34,7 +33,7 @@ from precise_ingest.adapters.mappings import MappingRegistry
 from precise_ingest.adapters.port import Chunk, ChunkedAdapter, FileUnreadable, Publication, Rejected, SourceAdapter
 from precise_ingest.adapters.registry import ADAPTERS, AdapterFactory, AdapterUnavailable, adapter_for
 from precise_ingest.blobfile import blob_file
-from precise_ingest.chunks import chunks_of
+from precise_ingest.chunks import chunks_of, records_per_chunk
 from precise_ingest.fingerprint import Seen, seen
 from precise_ingest.settings import IngestSettings
 from precise_ingest.store import (
@@ -49,6 +48,7 @@ from precise_ingest.store import (
     enter_in_ledger,
     finish_batch,
     get_batch,
+    ledger_hashes,
     settle_in_ledger,
 )
 
@@ -56,7 +56,6 @@ log = logging.getLogger(__name__)
 
 MAX_REASON = 2000
 MAX_FIELD = 100
-LEDGER_RACE_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -114,6 +113,14 @@ class _LeaseLost(Exception):
     """Another process took the batch over (this one stalled past its lease): stop without writing."""
 
 
+@dataclass
+class _Commit:
+    """A chunk whose transaction is under way."""
+
+    record_ids: set[str]
+    task: asyncio.Task[None]
+
+
 class BatchProcessor:
     """Processes one batch at a time for one service runtime; `processor` identifies this process's claims."""
 
@@ -169,54 +176,72 @@ class BatchProcessor:
         try:
             with blob_file(blocks, loop) as data:
                 # records committed before a crash are skipped: chunks commit with their counts
-                size, skip = self._chunk_size(adapter), batch.counts.read
+                size, skip = records_per_chunk(adapter, self.settings), batch.counts.read
                 chunks = chunks_of(adapter, data, options=options, size=size, skip=skip)
-                # the next chunk is read in the worker thread while this one commits
+                # the next chunk is read in the worker thread while earlier ones commit
                 ahead = asyncio.ensure_future(_next_chunk(chunks, batch.source))
+                committing: deque[_Commit] = deque()
                 try:
                     while (chunk := await ahead) is not None:
                         ahead = asyncio.ensure_future(_next_chunk(chunks, batch.source))
-                        await self._commit(batch, chunk)
+                        if len(committing) == 2:  # at most two transactions: the one finishing, the one entering
+                            await committing.popleft().task
+                        committing.append(await self._begin(batch, chunk, committing[-1] if committing else None))
+                    while committing:
+                        await committing.popleft().task
                 finally:
+                    for commit in committing:
+                        commit.task.cancel()  # its transaction rolls back; the batch resumes after the last commit
                     # the worker thread reads the blob file: let it stop before the file closes
-                    await asyncio.gather(ahead, return_exceptions=True)
+                    await asyncio.gather(ahead, *(commit.task for commit in committing), return_exceptions=True)
         finally:
             if isinstance(blocks, AsyncGenerator):
                 await blocks.aclose()
 
-    def _chunk_size(self, adapter: SourceAdapter | ChunkedAdapter) -> int:
-        return self.settings.anpr_chunk_records if isinstance(adapter, ChunkedAdapter) else self.settings.chunk_records
+    async def _begin(self, batch: Batch, chunk: Chunk, previous: _Commit | None) -> _Commit:
+        """Start committing the chunk; return once it has entered the ledger, so the next chunk may enter too."""
+        entered = asyncio.Event()
+        task = asyncio.create_task(self._commit(batch, chunk, entered, previous))
+        waiting = asyncio.create_task(entered.wait())
+        await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        if task.done():
+            task.result()  # the chunk failed before entering the ledger: say why now
+        return _Commit(set(chunk.record_ids), task)
 
-    async def _commit(self, batch: Batch, chunk: Chunk) -> None:
+    async def _commit(self, batch: Batch, chunk: Chunk, entered: asyncio.Event, previous: _Commit | None) -> None:
+        """One chunk in one transaction. Entering the ledger (most of a chunk's database time) overlaps the
+        previous chunk's commit; everything after waits for it, so chunks commit in file order and a failed
+        chunk takes the next one down with it, which keeps `read` the count of records durable."""
         source = ledger_source(batch.source, batch.mapping)
-        for _attempt in range(LEDGER_RACE_RETRIES):
-            try:
-                async with self.runtime.unit_of_work() as uow:
-                    now = datetime.now(UTC)
-                    records = list(zip(chunk.record_ids, chunk.digests, strict=True))
-                    known = await enter_in_ledger(uow.session, source, records, batch_id=batch.batch_id, now=now)
-                    verdicts = _verdicts(chunk, known)
-                    publication = chunk.publish(verdicts)
-                    await self._store_attachments(publication)
-                    for event in publication.events:
-                        uow.publish(event)
-                    rejects = [_quarantined(r) for r in (*chunk.rejects, *publication.rejects)]
-                    await add_rejects(uow.session, batch.batch_id, rejects)
-                    changed, withdrawn = _settlement(chunk, publication, known)
-                    await settle_in_ledger(
-                        uow.session, source, changed=changed, withdrawn=withdrawn, batch_id=batch.batch_id, now=now
-                    )
-                    duplicates = verdicts.count(Seen.DUPLICATE)
-                    counts = Counts(chunk.read, len(publication.published), len(rejects), duplicates)
-                    if not await add_counts(
-                        uow.session, batch.batch_id, counts, processor=self.processor, until=self._lease(now)
-                    ):
-                        raise _LeaseLost
-                return
-            except IntegrityError:
-                # another batch recorded one of these records meanwhile: read the ledger again
-                log.info("ledger race in batch %s; retrying the chunk", batch.batch_id)
-        raise RuntimeError(f"batch {batch.batch_id}: the ledger kept changing under a chunk")
+        async with self.runtime.unit_of_work() as uow:
+            now = datetime.now(UTC)
+            records = list(zip(chunk.record_ids, chunk.digests, strict=True))
+            known = await enter_in_ledger(uow.session, source, records, batch_id=batch.batch_id, now=now)
+            entered.set()
+            if previous is not None:
+                await previous.task
+                # what the previous chunk changed of records this one holds, it changed after they were read
+                shared = previous.record_ids.intersection(known)
+                if shared:
+                    known.update(await ledger_hashes(uow.session, source, shared))
+            verdicts = _verdicts(chunk, known)
+            publication = chunk.publish(verdicts)
+            await self._store_attachments(publication)
+            for event in publication.events:
+                uow.publish(event)
+            rejects = [_quarantined(r) for r in (*chunk.rejects, *publication.rejects)]
+            await add_rejects(uow.session, batch.batch_id, rejects)
+            changed, withdrawn = _settlement(chunk, publication, known)
+            await settle_in_ledger(
+                uow.session, source, changed=changed, withdrawn=withdrawn, batch_id=batch.batch_id, now=now
+            )
+            duplicates = verdicts.count(Seen.DUPLICATE)
+            counts = Counts(chunk.read, len(publication.published), len(rejects), duplicates)
+            if not await add_counts(
+                uow.session, batch.batch_id, counts, processor=self.processor, until=self._lease(now)
+            ):
+                raise _LeaseLost
 
     async def _store_attachments(self, publication: Publication) -> None:
         for key, content in publication.attachments.items():
@@ -241,9 +266,12 @@ class BatchProcessor:
 
 def _verdicts(chunk: Chunk, known: Mapping[str, str]) -> list[Seen]:
     """Each accepted record judged against the ledger and against the same record earlier in the chunk."""
+    record_ids = chunk.record_ids
+    if not known and len(set(record_ids)) == len(record_ids):
+        return [Seen.NEW] * len(record_ids)  # nothing seen before, nothing twice: a new file of reads
     latest = dict(known)
     verdicts: list[Seen] = []
-    for record_id, digest in zip(chunk.record_ids, chunk.digests, strict=True):
+    for record_id, digest in zip(record_ids, chunk.digests, strict=True):
         verdict = seen(latest.get(record_id), digest)
         verdicts.append(verdict)
         latest[record_id] = digest
@@ -256,6 +284,8 @@ def _settlement(
     """What the ledger must still learn once the chunk is published: the last published content of each record
     whose entry holds other content, and the records entered for this chunk that were not published at all."""
     record_ids, digests = chunk.record_ids, chunk.digests
+    if not known and not publication.rejects and len(publication.published) == len(set(record_ids)):
+        return [], []  # every record new, once, and published: the ledger already holds what it entered
     entered: dict[str, str] = {}  # records new to the ledger -> the content they were entered with (their first)
     for record_id, digest in zip(record_ids, digests, strict=True):
         if record_id not in known:

@@ -16,7 +16,7 @@ class IngestSettings(BaseSettings):
         default=500, gt=0, description="Records committed together: rejects, ledger, events and counts."
     )
     anpr_chunk_records: int = Field(
-        default=5000,
+        default=10_000,
         gt=0,
         description="Reads committed together for ANPR, the high-volume source whose reads travel in batched events.",
     )

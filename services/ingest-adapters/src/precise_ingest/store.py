@@ -34,6 +34,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from precise_ingest.ledger_key import ledger_key
+
 metadata = MetaData()
 
 batches = Table(
@@ -75,8 +77,9 @@ rejects = Table(
 source_records = Table(
     "source_records",
     metadata,
-    Column("source", String(150), primary_key=True),
-    Column("record_id", String(128), primary_key=True),
+    Column("record_key", LargeBinary(16), primary_key=True),  # precise_ingest.ledger_key: source and record id
+    Column("source", String(150), nullable=False),
+    Column("record_id", String(128), nullable=False),
     Column("content_hash", String(64), nullable=False),
     Column("last_batch_id", String(32), nullable=False),
     Column("first_seen_at", DateTime(timezone=True), nullable=False),
@@ -255,21 +258,18 @@ async def list_rejects(
 
 async def ledger_hashes(session: AsyncSession, source: str, record_ids: Iterable[str]) -> dict[str, str]:
     """The content hash last published for each of these records of the source (absent: never seen)."""
-    ids = sorted(set(record_ids))
-    if not ids:
+    by_key = {ledger_key(source, record_id): record_id for record_id in set(record_ids)}
+    if not by_key:
         return {}
+    keys = list(by_key)
     wanted = (
         # one array parameter rather than thousands of bound values: a chunk is up to 5,000 reads
-        source_records.c.record_id == any_(bindparam("ids", ids, type_=ARRAY(String)))
+        source_records.c.record_key == any_(bindparam("keys", keys, type_=ARRAY(LargeBinary)))
         if _on_postgres(session)
-        else source_records.c.record_id.in_(ids)
+        else source_records.c.record_key.in_(keys)
     )
-    rows = await session.execute(
-        select(source_records.c.record_id, source_records.c.content_hash).where(
-            source_records.c.source == source, wanted
-        )
-    )
-    return {record_id: digest for record_id, digest in rows.all()}
+    rows = await session.execute(select(source_records.c.record_key, source_records.c.content_hash).where(wanted))
+    return {by_key[key]: digest for key, digest in rows.all()}
 
 
 async def enter_in_ledger(
@@ -287,46 +287,56 @@ async def enter_in_ledger(
         first.setdefault(record_id, digest)
     if not first:
         return {}
+    keys = {ledger_key(source, record_id): record_id for record_id in first}
     postgres = _on_postgres(session)
     statement = (postgresql.insert if postgres else sqlite.insert)(source_records)
-    columns = ["source", "record_id", "content_hash", "last_batch_id", "first_seen_at", "changed_at"]
+    columns = ["record_key", "source", "record_id", "content_hash", "last_batch_id", "first_seen_at", "changed_at"]
     if postgres:
-        # one statement for the chunk: the ids and hashes as two arrays, unnested into rows
+        # one statement for the chunk: keys, ids and hashes as three arrays, unnested into rows
         incoming = (
             func.unnest(
+                bindparam("keys", list(keys), type_=ARRAY(LargeBinary)),
                 bindparam("ids", list(first), type_=ARRAY(String)),
                 bindparam("hashes", list(first.values()), type_=ARRAY(String)),
             )
-            .table_valued("record_id", "content_hash")
+            .table_valued("record_key", "record_id", "content_hash")
             .render_derived(name="incoming")
         )
         stamp = literal(now, DateTime(timezone=True))
+        batch = literal(batch_id, String)
         rows = select(
+            incoming.c.record_key,
             literal(source, String),
             incoming.c.record_id,
             incoming.c.content_hash,
-            literal(batch_id, String),
+            batch,
             stamp,
             stamp,
         )
         entered = await session.execute(
-            statement.from_select(columns, rows)
-            .on_conflict_do_nothing(index_elements=["source", "record_id"])
-            .returning(source_records.c.record_id)
+            statement.from_select(columns, rows).on_conflict_do_nothing(index_elements=["record_key"])
         )
-    else:
-        values = [
-            dict(zip(columns, (source, rid, digest, batch_id, now, now), strict=True)) for rid, digest in first.items()
-        ]
-        entered = await session.execute(
-            statement.on_conflict_do_nothing(index_elements=["source", "record_id"]).returning(
-                source_records.c.record_id
-            ),
-            values,
+        if entered.rowcount == len(keys):  # type: ignore[attr-defined]
+            return {}  # all new, as nearly every ANPR read is: nothing to send back
+        # the held ones are those this statement did not enter: entered rows carry this chunk's batch and time
+        held = await session.execute(
+            select(source_records.c.record_key, source_records.c.content_hash).where(
+                source_records.c.record_key == any_(bindparam("held_keys", list(keys), type_=ARRAY(LargeBinary))),
+                or_(source_records.c.last_batch_id != batch_id, source_records.c.first_seen_at != now),
+            )
         )
-    new = set(entered.scalars())
-    held = [record_id for record_id in first if record_id not in new]
-    return await ledger_hashes(session, source, held) if held else {}
+        return {keys[key]: digest for key, digest in held.all()}
+    values = [
+        dict(zip(columns, (key, source, record_id, first[record_id], batch_id, now, now), strict=True))
+        for key, record_id in keys.items()
+    ]
+    entered_keys = await session.execute(
+        statement.on_conflict_do_nothing(index_elements=["record_key"]).returning(source_records.c.record_key),
+        values,
+    )
+    new = {keys[key] for key in entered_keys.scalars()}
+    others = [record_id for record_id in first if record_id not in new]
+    return await ledger_hashes(session, source, others) if others else {}
 
 
 async def settle_in_ledger(
@@ -343,16 +353,13 @@ async def settle_in_ledger(
     if changed:  # one statement for the chunk, executed for every changed record
         await session.execute(
             update(source_records)
-            .where(source_records.c.source == source, source_records.c.record_id == bindparam("changed_id"))
+            .where(source_records.c.record_key == bindparam("changed_key"))
             .values(content_hash=bindparam("changed_hash"), last_batch_id=batch_id, changed_at=now),
-            [{"changed_id": record_id, "changed_hash": digest} for record_id, digest in changed],
+            [{"changed_key": ledger_key(source, record_id), "changed_hash": digest} for record_id, digest in changed],
         )
     if withdrawn:
-        await session.execute(
-            delete(source_records).where(
-                source_records.c.source == source, source_records.c.record_id.in_(sorted(withdrawn))
-            )
-        )
+        keys = sorted(ledger_key(source, record_id) for record_id in withdrawn)
+        await session.execute(delete(source_records).where(source_records.c.record_key.in_(keys)))
 
 
 def _on_postgres(session: AsyncSession) -> bool:

@@ -16,6 +16,22 @@ from precise_chassis.tables import outbox
 from precise_contracts.events.ingest import PersonRecordObserved
 
 FINISHED = ("completed", "failed")
+# One ANPR read as docs/formats/anpr-reads.md gives it (JSON-lines field types), for tests to vary.
+ANPR_READ: dict[str, Any] = {
+    "read_id": "3f0c6a52-8d7e-4b1e-9a43-6f2d1c0b7e91",
+    "vrm": "AW18CMF",
+    "capture_time": "2024-03-18T17:05:41.450+00:00",
+    "camera_id": "BHM-E-1",
+    "site_id": "BHM-E",
+    "site_name": "Birmingham eastern approach",
+    "latitude": 52.4862,
+    "longitude": -1.853504,
+    "lane": 2,
+    "direction": "E",
+    "confidence": 97,
+    "plate_image": "images/2024/03/18/x-plate.jpg",
+    "overview_image": "images/2024/03/18/x-overview.jpg",
+}
 
 
 async def upload(

@@ -8,6 +8,7 @@ from precise_ingest.adapters.anpr import FIELDS, AnprAdapter
 from precise_ingest.adapters.anpr_columns import SightingChunk
 from precise_ingest.adapters.port import FileUnreadable, Origin, Rejected
 from precise_ingest.fingerprint import Seen
+from precise_ingest.testing import ANPR_READ
 
 from precise_contracts.envelope import Envelope
 from precise_contracts.events.ingest import (
@@ -21,21 +22,7 @@ from precise_tools.synth.generate import generate
 
 HEADER = ",".join(FIELDS)
 SERVICE_BUS_STANDARD_MESSAGE_LIMIT = 256 * 1024
-GOOD = {
-    "read_id": "3f0c6a52-8d7e-4b1e-9a43-6f2d1c0b7e91",
-    "vrm": "AW18CMF",
-    "capture_time": "2024-03-18T17:05:41.450+00:00",
-    "camera_id": "BHM-E-1",
-    "site_id": "BHM-E",
-    "site_name": "Birmingham eastern approach",
-    "latitude": 52.4862,
-    "longitude": -1.853504,
-    "lane": 2,
-    "direction": "E",
-    "confidence": 97,
-    "plate_image": "images/2024/03/18/x-plate.jpg",
-    "overview_image": "images/2024/03/18/x-overview.jpg",
-}
+GOOD = ANPR_READ
 
 
 def csv_line(read: dict[str, object]) -> str:

@@ -1,3 +1,8 @@
+import csv
+import io
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from precise_ingest.adapters.csv_lines import CsvRecord, csv_records
 
 
@@ -28,3 +33,22 @@ def test_a_row_that_is_not_utf8_is_a_problem_not_an_error() -> None:
     (bad, good) = records(b"caf\xe9,x\nok,y\n")
     assert (bad.values, bad.problem) == ([], "the row is not UTF-8")
     assert good.values == ["ok", "y"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.text(alphabet=st.sampled_from('ab ,"\n\r£'), max_size=8), min_size=1, max_size=5),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_any_rows_the_csv_module_writes_read_back_the_same(rows: list[list[str]]) -> None:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    expected = list(csv.reader(io.StringIO(out.getvalue(), newline=""), strict=True))
+
+    read = records(out.getvalue().encode())
+
+    assert [r.problem for r in read if r.problem] == []
+    assert [r.values for r in read if r.values] == [row for row in expected if row]

@@ -16,6 +16,8 @@ import hashlib
 import logging
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from itertools import repeat
+from operator import is_
 from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
@@ -49,7 +51,7 @@ _VRMS = TypeAdapter(list[CanonicalVrm])  # what is not yet canonical, the refere
 _IMAGES = TypeAdapter(list[ImageRef | None])
 _MAX_CACHED_POSITIONS = 10_000  # a country's camera sites; a file of made-up coordinates cannot grow it further
 _UNKNOWN = object()  # not in a lookup table: the reference path decides
-_LOOKUP_TYPES = (str, int, type(None))
+_INVALID = object()  # a camera position the contract refuses
 # What a read adds to a batch's JSON besides its strings (keys are per column, so only values and commas).
 _READ_OVERHEAD = 110
 
@@ -60,139 +62,203 @@ class Reference(Protocol):
     def explain(self, origin: Origin, row: Row) -> VehicleSighting | Rejected: ...
 
 
-def _table(blank: object, forms: Iterable[tuple[object, object]]) -> dict[object, object]:
+def _table(blank: object, forms: Iterable[tuple[str, object]]) -> dict[object, object]:
     return {blank: None, **dict(forms)}
 
 
-def _whole(low: int, high: int, scale: float | None = None) -> Iterator[tuple[object, object]]:
-    """Each whole number in range, as text and as a JSON integer, to its value (divided by `scale`)."""
+def _whole(low: int, high: int, scale: float | None = None) -> Iterator[tuple[str, object]]:
+    """Each whole number in range, as text, to its value (divided by `scale`)."""
     for number in range(low, high + 1):
-        value = number / scale if scale else number
-        yield str(number), value
-        yield number, value
+        yield str(number), number / scale if scale else number
 
 
 class ChunkBuilder:
-    """Collects one chunk's reads (fast path or reference) and rejects, then validates and hashes them."""
+    """Builds one chunk from its records: the rejects as they come, the reads a column at a time."""
 
     def __init__(self, reference: Reference, blank: str | None, positions: PositionCache) -> None:
         self._reference = reference
         self._blank = blank
         self._positions = positions
+        # keyed by text only: True == 1 in a dict, but the contract refuses a boolean lane or confidence
         self._lanes = _table(blank, _whole(1, 20))
         self._directions = _table(blank, ((d.value, d) for d in Direction))
         self._confidences = _table(blank, _whole(0, 100, 100))
+        self._blanks: dict[object, object] = {blank: None}
         self.read = 0
         self.rejects: list[Rejected] = []
-        self._cameras = _Cameras()
-        # per accepted read: where it is in the file, the row as given, and its values (VALUES order)
         self._lines: list[int] = []
         self._raws: list[bytes] = []
         self._rows: list[Row] = []
-        self._values: list[tuple[Any, ...]] = []
 
     def reject(self, rejected: Rejected) -> None:
         self.read += 1
         self.rejects.append(rejected)
 
     def add(self, line: int, raw: bytes, row: Row) -> None:
-        """One read as the file gave it (values in FIELDS order)."""
+        """One read as the file gave it (values in FIELDS order); nothing is judged until `build`."""
         self.read += 1
-        values = self._fast(row)
-        if values is None:
-            outcome = self._reference.explain(Origin(line, raw), row)
-            if isinstance(outcome, Rejected):
-                self.rejects.append(outcome)
-                return
-            values = self._values_of(outcome)
         self._lines.append(line)
         self._raws.append(raw)
         self._rows.append(row)
-        self._values.append(values)
 
     def build(self) -> SightingChunk:
-        """Validate the text columns with the contract's types; reads they refuse go to the reference."""
-        columns = _transposed(self._values)
-        refused: set[int] = set()
-        for position, adapter in _CHECKED:
-            try:
-                columns[position] = adapter.validate_python(columns[position])
-            except ValidationError as error:
-                refused.update(_indices_in(error))
-        if refused:
-            kept: list[int] = []
-            for index in range(len(self._values)):
-                if index not in refused:
-                    kept.append(index)
-                    continue
-                outcome = self._reference.explain(Origin(self._lines[index], self._raws[index]), self._rows[index])
-                if isinstance(outcome, Rejected):
-                    self.rejects.append(outcome)
-                else:
-                    self._values[index] = self._values_of(outcome)
-                    kept.append(index)
-            self._lines = [self._lines[index] for index in kept]
-            self._raws = [self._raws[index] for index in kept]
-            columns = _transposed([self._values[index] for index in kept])
-            for position, adapter in _CHECKED:  # what the columns refused is now gone or canonical
-                columns[position] = adapter.validate_python(columns[position])
-        return SightingChunk(self.read, self.rejects, self._cameras, columns, self._lines, self._raws)
-
-    def _fast(self, row: Row) -> tuple[Any, ...] | None:
-        """The read's values if it is in the usual forms, else None (the reference path judges it)."""
-        read_id, vrm, captured, camera_id, site_id, site_name, latitude, longitude, lane, direction, confidence = row[
-            :11
+        """Shape and validate the reads a column at a time; the reads that are not in the usual forms go to the
+        reference path, which normalises them or rejects them with the contract's reason."""
+        if not self._rows:
+            return SightingChunk(self.read, self.rejects, [], [[] for _ in range(9)], [], [])
+        given = [list(column) for column in zip(*self._rows, strict=True)]
+        if self._blank is None:  # JSON: numbers and other types are looked up by their text, or not at all
+            for index in (LANE_GIVEN, DIRECTION_GIVEN, CONFIDENCE_GIVEN):
+                given[index] = [_as_text(value) for value in given[index]]
+        unusual: set[int] = set()
+        lanes = self._looked_up(self._lanes, given[LANE_GIVEN], unusual)
+        directions = self._looked_up(self._directions, given[DIRECTION_GIVEN], unusual)
+        confidences = self._looked_up(self._confidences, given[CONFIDENCE_GIVEN], unusual)
+        plates = self._looked_up(self._blanks, given[PLATE_GIVEN], unusual, keep=True)
+        overviews = self._looked_up(self._blanks, given[OVERVIEW_GIVEN], unusual, keep=True)
+        for index in REQUIRED_GIVEN:
+            _note_equal(given[index], (self._blank, None), unusual)
+        times = _times(given[CAPTURED_GIVEN], unusual)
+        positions = self._positions.find(self._blank, *(given[index] for index in POSITION_GIVEN), unusual=unusual)
+        columns: list[list[Any]] = [
+            given[READ_ID_GIVEN],
+            given[VRM_GIVEN],
+            times,
+            positions,
+            lanes,
+            directions,
+            confidences,
+            plates,
+            overviews,
         ]
-        if not (read_id and vrm and camera_id and latitude and longitude) or type(captured) is not str:
-            return None
-        # exact types only: True == 1 in a dict, but the contract refuses a boolean lane or confidence
-        lane = self._lanes.get(lane, _UNKNOWN) if type(lane) in _LOOKUP_TYPES else _UNKNOWN
-        confidence = self._confidences.get(confidence, _UNKNOWN) if type(confidence) in _LOOKUP_TYPES else _UNKNOWN
-        direction = self._directions.get(direction, _UNKNOWN) if type(direction) in _LOOKUP_TYPES else _UNKNOWN
-        if lane is _UNKNOWN or confidence is _UNKNOWN or direction is _UNKNOWN:
-            return None
+        refused = _validated(columns)
+        dropped: set[int] = set()
+        for index in sorted(unusual | refused):
+            outcome = self._reference.explain(Origin(self._lines[index], self._raws[index]), self._rows[index])
+            if isinstance(outcome, Rejected):
+                self.rejects.append(outcome)
+                dropped.add(index)
+            else:
+                for column, value in zip(columns, _values_of(outcome), strict=True):
+                    column[index] = value
+        lines, raws = self._lines, self._raws
+        if dropped:
+            columns = [_without(column, dropped) for column in columns]
+            lines, raws = _without(lines, dropped), _without(raws, dropped)
+        if refused:
+            _validated(columns)  # what the columns refused is now gone or canonical
+        # each camera once, in order of first read; by identity, as cached positions are shared objects
+        placed = columns[CAMERA]
+        cameras = {id(camera): camera for camera in placed}
+        numbered = {key: number for number, key in enumerate(cameras)}
+        columns[CAMERA] = list(map(numbered.__getitem__, map(id, placed)))
+        return SightingChunk(self.read, self.rejects, list(cameras.values()), columns, lines, raws)
+
+    @staticmethod
+    def _looked_up(
+        table: dict[object, object], values: list[Any], unusual: set[int], *, keep: bool = False
+    ) -> list[Any]:
+        """Each value's entry in the table (or, with `keep`, the value itself when the table has none); a value
+        the table does not know, or cannot (a JSON list), marks its read unusual."""
         try:
-            read_at = datetime.fromisoformat(captured)
-        except ValueError:
-            return None
-        position = self._positions.get(self._blank, camera_id, site_id, site_name, latitude, longitude)
-        if position is None or read_at.tzinfo is None:
-            return None
-        blank, plate, overview = self._blank, row[11], row[12]
-        return (
-            read_id,
-            vrm,
-            read_at,
-            self._cameras.index(position),
-            lane,
-            direction,
-            confidence,
-            None if plate == blank else plate,
-            None if overview == blank else overview,
-        )
-
-    def _values_of(self, sighting: VehicleSighting) -> tuple[Any, ...]:
-        position = CameraPosition(camera_id=sighting.camera_id, site_id=sighting.site_id, location=sighting.location)
-        return (
-            sighting.read_id,
-            sighting.vrm,
-            sighting.read_at,
-            self._cameras.index(position),
-            sighting.lane,
-            sighting.direction,
-            sighting.confidence,
-            sighting.plate_image,
-            sighting.overview_image,
-        )
+            found = list(map(table.get, values, values if keep else repeat(_UNKNOWN)))
+        except TypeError:  # unhashable: a JSON list or object where text belongs
+            found = [table.get(v, v if keep else _UNKNOWN) if isinstance(v, Hashable) else _UNKNOWN for v in values]
+        _note_identical(found, _UNKNOWN, unusual)
+        return found
 
 
-# The values of a read, in this order (VALUES), and the text columns validated a column at a time.
+# The given values of a read, in FIELDS order, and what the chunk's columns hold for it (VALUES order).
+(
+    READ_ID_GIVEN,
+    VRM_GIVEN,
+    CAPTURED_GIVEN,
+    CAMERA_ID_GIVEN,
+    SITE_ID_GIVEN,
+    SITE_NAME_GIVEN,
+    LATITUDE_GIVEN,
+    LONGITUDE_GIVEN,
+    LANE_GIVEN,
+    DIRECTION_GIVEN,
+    CONFIDENCE_GIVEN,
+    PLATE_GIVEN,
+    OVERVIEW_GIVEN,
+) = range(len(FIELDS))
+REQUIRED_GIVEN = (READ_ID_GIVEN, VRM_GIVEN, CAMERA_ID_GIVEN, LATITUDE_GIVEN, LONGITUDE_GIVEN)
+POSITION_GIVEN = (CAMERA_ID_GIVEN, SITE_ID_GIVEN, SITE_NAME_GIVEN, LATITUDE_GIVEN, LONGITUDE_GIVEN)
 READ_ID, VRM, READ_AT, CAMERA, LANE, DIRECTION, CONFIDENCE, PLATE, OVERVIEW = range(9)
 _CHECKED = ((READ_ID, _IDS), (VRM, _VRMS), (PLATE, _IMAGES), (OVERVIEW, _IMAGES))
 
 
-def _transposed(values: list[tuple[Any, ...]]) -> list[list[Any]]:
-    return [list(column) for column in zip(*values, strict=True)] if values else [[] for _ in range(9)]
+def _as_text(value: object) -> object:
+    """A JSON value as the text a CSV file would give for it: whole numbers as digits; None stays None, and
+    anything else (a boolean, a list) becomes a value no table knows."""
+    if value is None or type(value) is str:
+        return value
+    return str(value) if type(value) is int else _UNKNOWN
+
+
+def _note_equal(values: list[Any], markers: tuple[object, ...], unusual: set[int]) -> None:
+    """Mark unusual the reads whose value equals one of the markers (a blank)."""
+    for marker in markers:
+        if marker in values:
+            unusual.update(index for index, value in enumerate(values) if value == marker)
+
+
+def _note_identical(values: list[Any], marker: object, unusual: set[int]) -> None:
+    """Mark unusual the reads whose value is the marker (by identity: a model's == is Python code, slow here)."""
+    if any(map(is_, values, repeat(marker))):
+        unusual.update(index for index, value in enumerate(values) if value is marker)
+
+
+def _times(values: list[Any], unusual: set[int]) -> list[Any]:
+    """ISO 8601 date-times with a UTC offset; others (absent, unparsable, no offset) mark their read unusual."""
+    try:
+        times: list[Any] = list(map(datetime.fromisoformat, values))
+    except (ValueError, TypeError):
+        times = [_parsed_time(value) for value in values]
+    _note_identical(list(map(_tzinfo, times)), None, unusual)
+    return times
+
+
+def _parsed_time(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value)
+    except (ValueError, TypeError):
+        return None
+
+
+def _tzinfo(value: datetime | None) -> object:
+    return None if value is None else value.tzinfo
+
+
+def _validated(columns: list[list[Any]]) -> set[int]:
+    """Validate the text columns in place with the contract's types; the positions of the values refused."""
+    refused: set[int] = set()
+    for position, adapter in _CHECKED:
+        try:
+            columns[position] = adapter.validate_python(columns[position])
+        except ValidationError as error:
+            refused.update(_indices_in(error))
+    return refused
+
+
+def _without(values: list[Any], dropped: set[int]) -> list[Any]:
+    return [value for index, value in enumerate(values) if index not in dropped]
+
+
+def _values_of(sighting: VehicleSighting) -> tuple[Any, ...]:
+    return (
+        sighting.read_id,
+        sighting.vrm,
+        sighting.read_at,
+        Placed(CameraPosition(camera_id=sighting.camera_id, site_id=sighting.site_id, location=sighting.location)),
+        sighting.lane,
+        sighting.direction,
+        sighting.confidence,
+        sighting.plate_image,
+        sighting.overview_image,
+    )
 
 
 def _indices_in(error: ValidationError) -> set[int]:
@@ -205,66 +271,74 @@ class PositionCache:
     thousands of reads, and its position is validated once."""
 
     def __init__(self) -> None:
-        self._known: dict[Hashable, CameraPosition | None] = {}
+        self._known: dict[Hashable, object] = {}
 
-    def get(
-        self, blank: object, camera_id: Any, site_id: Any, site_name: Any, latitude: Any, longitude: Any
-    ) -> CameraPosition | None:
-        """The position, or None if the contract refuses it (the reference path names the field at fault)."""
-        # keyed by type as well as value: True == 1 in Python, but pydantic judges them differently
-        key = (camera_id, site_id, site_name, type(latitude), latitude, type(longitude), longitude)
+    def find(self, blank: object, *given: list[Any], unusual: set[int]) -> list[Any]:
+        """The position of each read from its camera id, site id, site name, latitude and longitude; a read
+        whose position the contract refuses is marked unusual (the reference path names the field at fault)."""
+        keys = list(zip(*given, strict=True))
+        known = self._known
         try:
-            return self._known[key]
-        except KeyError:
-            pass
+            found = list(map(known.get, keys, repeat(_UNKNOWN)))
         except TypeError:  # a JSON list or object where text or a number belongs
-            return None
-        if len(self._known) >= _MAX_CACHED_POSITIONS:
-            self._known.clear()
-        try:
-            position: CameraPosition | None = CameraPosition(
+            found = [known.get(key, _UNKNOWN) if _hashable(key) else _INVALID for key in keys]
+        if any(map(is_, found, repeat(_UNKNOWN))):
+            if len(known) >= _MAX_CACHED_POSITIONS:
+                known.clear()
+            for index, key in enumerate(keys):
+                if found[index] is _UNKNOWN:
+                    found[index] = known[key] = _position(blank, *key)
+        _note_identical(found, _INVALID, unusual)
+        return found
+
+
+def _position(blank: object, camera_id: Any, site_id: Any, site_name: Any, latitude: Any, longitude: Any) -> object:
+    try:
+        return Placed(
+            CameraPosition(
                 camera_id=camera_id,
                 site_id=None if site_id == blank else site_id,
                 location=CameraLocation(
                     latitude=latitude, longitude=longitude, description=None if site_name == blank else site_name
                 ),
             )
-        except ValidationError:
-            position = None
-        self._known[key] = position
-        return position
+        )
+    except ValidationError:
+        return _INVALID
 
 
-class _Cameras:
-    """A chunk's camera positions, each once, with its canonical JSON (part of each read's content hash)."""
+class Placed:
+    """A camera position with what a batch needs of it, worked out once: the length of its JSON (what it adds
+    to a batch) and the SHA-256 of that JSON (what stands for it in the content hash of each of its reads)."""
 
-    def __init__(self) -> None:
-        self.positions: list[CameraPosition] = []
-        self.keys: list[str] = []
-        self._index: dict[int, int] = {}  # id of a cached position -> its index, without hashing its fields
-        self._by_value: dict[CameraPosition, int] = {}
+    __slots__ = ("digest", "position", "size")
 
-    def index(self, position: CameraPosition) -> int:
-        found = self._index.get(id(position))
-        if found is not None and self.positions[found] is position:
-            return found
-        found = self._by_value.get(position)
-        if found is None:
-            found = len(self.positions)
-            self.positions.append(position)
-            self.keys.append(position.model_dump_json())
-            self._by_value[position] = found
-        self._index[id(position)] = found
-        return found
+    def __init__(self, position: CameraPosition) -> None:
+        canonical = position.__pydantic_serializer__.to_json(position)
+        self.position = position
+        self.size = len(canonical)
+        self.digest = hashlib.sha256(canonical).hexdigest()
+
+
+def _hashable(key: tuple[Any, ...]) -> bool:
+    try:
+        hash(key)
+    except TypeError:
+        return False
+    return True
+
+
+_LANE_TEXT: dict[int | None, str] = {None: "", **{lane: str(lane) for lane in range(1, 21)}}
+_CONFIDENCE_TEXT: dict[float | None, str] = {None: "", **{percent / 100: repr(percent / 100) for percent in range(101)}}
 
 
 def _digest(parts: tuple[str, ...]) -> str:
-    """SHA-256 of the read's canonical values. Joined on the unit separator, unless a value holds one: then
-    their repr, which escapes it, so two different reads never give the same text."""
-    text = "\x1f".join(parts)
-    if text.count("\x1f") != len(parts) - 1:
-        text = repr(parts)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """SHA-256 of the read's canonical values, joined on the unit separator. Only the read id and the image
+    references are free text; where one holds a separator, the values' repr (which escapes it) is hashed
+    instead, so two different reads never give the same text."""
+    if "\x1f" in parts[0] or "\x1f" in parts[-1] or "\x1f" in parts[-2]:
+        return hashlib.sha256(repr(parts).encode()).hexdigest()
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 class SightingChunk:
@@ -274,7 +348,7 @@ class SightingChunk:
         self,
         read: int,
         rejects: list[Rejected],
-        cameras: _Cameras,
+        cameras: list[Placed],
         columns: list[list[Any]],
         lines: list[int],
         raws: list[bytes],
@@ -286,17 +360,19 @@ class SightingChunk:
         self._columns = columns
         self._lines = lines
         self._raws = raws
-        keys = cameras.keys
+        # the time as its instant (repr of a POSIX timestamp is exact to the microsecond until 2106), so the same
+        # read written with another UTC offset is the same read
+        digests = [camera.digest for camera in cameras]
         self.digests = [
             _digest(
                 (
                     read_id,
                     vrm,
-                    read_at.isoformat(),
-                    keys[camera],
-                    "" if lane is None else str(lane),
+                    repr(read_at.timestamp()),
+                    digests[camera],
+                    _LANE_TEXT[lane],
                     direction or "",
-                    "" if confidence is None else repr(confidence),
+                    _CONFIDENCE_TEXT[confidence],
                     plate or "",
                     overview or "",
                 )
@@ -334,20 +410,26 @@ class SightingChunk:
         """The reads to publish, cut into batches under the contract's count and the message size budget; a
         read id may appear once per batch, so a second version of a read starts the next batch."""
         read_ids, cameras = self.record_ids, self._columns[CAMERA]
-        plates, overviews, keys = self._columns[PLATE], self._columns[OVERVIEW], self._cameras.keys
+        sizes = [camera.size for camera in self._cameras]
+        plates, overviews = self._columns[PLATE], self._columns[OVERVIEW]
         run: list[int] = []
         ids: set[str] = set()
         used: set[int] = set()
         size = 0
         for index in kept:
-            read_id, camera = read_ids[index], cameras[index]
-            cost = _READ_OVERHEAD + len(read_id) + len(plates[index] or "") + len(overviews[index] or "")
-            if run and (len(run) == MAX_SIGHTINGS_PER_BATCH or size + cost > MAX_BATCH_BYTES or read_id in ids):
+            read_id, camera, plate, overview = read_ids[index], cameras[index], plates[index], overviews[index]
+            cost = _READ_OVERHEAD + len(read_id) + (len(plate) if plate else 0) + (len(overview) if overview else 0)
+            first_sight = camera not in used
+            if run and (
+                len(run) == MAX_SIGHTINGS_PER_BATCH
+                or read_id in ids
+                or size + cost + (sizes[camera] if first_sight else 0) > MAX_BATCH_BYTES
+            ):
                 yield run
-                run, ids, used, size = [], set(), set(), 0
-            if camera not in used:
+                run, ids, used, size, first_sight = [], set(), set(), 0, True
+            if first_sight:
                 used.add(camera)
-                size += len(keys[camera])
+                cost += sizes[camera]
             run.append(index)
             ids.add(read_id)
             size += cost
@@ -357,16 +439,16 @@ class SightingChunk:
     def _batch(self, run: list[int], updates: set[int]) -> VehicleSightingsBatched:
         columns = self._columns
         local: dict[int, int] = {}
-        read_ids = [columns[READ_ID][index] for index in run]
+        read_ids = _pick(columns[READ_ID], run)
         # the batch id derives from its reads, so publishing the same reads again gives the same id
         batch_id = hashlib.sha256("\n".join(read_ids).encode()).hexdigest()
         camera_index = tuple(local.setdefault(columns[CAMERA][index], len(local)) for index in run)
         return VehicleSightingsBatched(
             batch_id=batch_id,
             source=_SOURCE,
-            read_ids=tuple(read_ids),
+            read_ids=read_ids,
             camera_index=camera_index,
-            cameras=tuple(self._cameras.positions[camera] for camera in local),
+            cameras=tuple(self._cameras[camera].position for camera in local),
             vrms=_pick(columns[VRM], run),
             read_at=_pick(columns[READ_AT], run),
             lanes=_pick(columns[LANE], run),
@@ -379,6 +461,8 @@ class SightingChunk:
 
 
 def _pick(column: Sequence[Any], run: Sequence[int]) -> tuple[Any, ...]:
+    if run[-1] - run[0] + 1 == len(run):  # consecutive reads, as when nothing in the chunk was a duplicate
+        return tuple(column[run[0] : run[-1] + 1])
     return tuple(column[index] for index in run)
 
 

@@ -2,8 +2,9 @@
 first line number, and one record may span several lines (a newline inside quotes).
 
 Most ANPR rows hold no quote character, so they are split on commas directly (several times faster than the
-csv module on this volume); a row with a quote is read by the csv module (RFC 4180), together with the
-following lines while its quotes are unbalanced.
+csv module on this volume). A row whose one quoted field holds no quote of its own (a site name with a
+comma) is split around the quotes, checked to sit at field boundaries; any other row with a quote is read by
+the csv module (RFC 4180), together with the following lines while its quotes are unbalanced.
 """
 
 from __future__ import annotations
@@ -49,9 +50,24 @@ def csv_records(lines: Iterator[bytes]) -> Iterator[CsvRecord]:
             text = text.rstrip("\r\n")
             yield CsvRecord(first, raw, text.split(",") if text else [], None)
             continue
+        values = _one_quoted_field(text)
+        if values is not None:
+            yield CsvRecord(first, raw, values, None)
+            continue
         try:
             values = next(csv.reader([text], strict=True), [])
         except csv.Error as error:  # a stray quote inside a field, or one never closed
             yield CsvRecord(first, raw, [], f"the row's quoting is broken: {error}")
         else:
             yield CsvRecord(first, raw, values, None)
+
+
+def _one_quoted_field(text: str) -> list[str] | None:
+    """The fields of a row with exactly one quoted field and no other quote, or None for the csv module."""
+    if text.count('"') != 2:
+        return None
+    before, quoted, after = text.rstrip("\r\n").split('"')
+    if (before and not before.endswith(",")) or (after and not after.startswith(",")):
+        return None  # a quote inside a field: the csv module says what is wrong with it
+    head = before.split(",")[:-1] if before else []
+    return [*head, quoted, *(after.split(",")[1:] if after else [])]

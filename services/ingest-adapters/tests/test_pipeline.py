@@ -1,0 +1,122 @@
+"""The pipeline on PostgreSQL, where a chunk enters the ledger while the chunk before it commits: a read's
+verdict still follows every version of it that came before, in this chunk, the last one, or another batch."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from precise_ingest.adapters.port import Publication
+from precise_ingest.pipeline import BatchProcessor, Upload, receive
+from precise_ingest.service import service
+from precise_ingest.settings import IngestSettings
+from precise_ingest.store import BatchStatus, Counts, get_batch
+from precise_ingest.testing import ANPR_READ, published
+from sqlalchemy import text
+
+from precise_chassis.bus.memory import InMemoryBus
+from precise_chassis.migrate import migrate
+from precise_chassis.runtime import ServiceRuntime
+from precise_chassis.settings import PlatformSettings, Profile
+from precise_chassis.telemetry.metrics import PlatformMetrics
+from precise_contracts.events.ingest import VehicleSightingsBatched
+from precise_contracts.registry import REGISTRY
+
+pytestmark = pytest.mark.integration
+
+READ = {name: value for name, value in ANPR_READ.items() if name != "read_id"}
+
+
+@pytest.fixture
+async def runtime(postgres_url: str, azurite_connection: str, tmp_path: Path) -> AsyncIterator[ServiceRuntime]:
+    run = uuid.uuid4().hex[:8]
+    settings = PlatformSettings(
+        profile=Profile.LOCAL,
+        database_url=postgres_url,
+        schema_prefix=f"t_{run}_",
+        blob_connection=azurite_connection,
+        blob_container_prefix=f"t{run}-",
+        data_dir=tmp_path,
+    )
+    runtime = ServiceRuntime(service, settings, REGISTRY, InMemoryBus(), PlatformMetrics())
+    assert service.migrations is not None
+    assert runtime.blobs is not None
+    await migrate(runtime.db, [service.migrations])
+    try:
+        yield runtime
+    finally:
+        async with runtime.db.engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{runtime.db.schema}" CASCADE'))
+        await runtime.db.dispose()
+        await runtime.blobs.close()
+
+
+async def ingest(runtime: ServiceRuntime, reads: list[dict[str, Any]]) -> Counts:
+    """The reads as one JSON-lines file, processed two reads to a chunk."""
+    assert runtime.blobs is not None
+
+    async def content() -> AsyncIterator[bytes]:
+        yield "".join(json.dumps(read) + "\n" for read in reads).encode()
+
+    upload = Upload(source="anpr", mapping=None, filename="reads.jsonl", submitted_by="test")
+    batch = await receive(runtime, runtime.blobs, upload, content())
+    await BatchProcessor(runtime, runtime.blobs, IngestSettings(anpr_chunk_records=2)).process(batch.batch_id)
+    async with runtime.unit_of_work() as uow:
+        done = await get_batch(uow.session, batch.batch_id)
+    assert done is not None
+    assert done.status is BatchStatus.COMPLETED, done
+    return done.counts
+
+
+async def sightings(runtime: ServiceRuntime) -> list[tuple[str, int | None, bool]]:
+    """Every read published so far: its id, lane and whether it was sent as an update."""
+    events = [
+        VehicleSightingsBatched.model_validate(data) for data in await published(runtime, VehicleSightingsBatched.type)
+    ]
+    return [
+        (s.read_id, s.lane, s.is_update)
+        for data in events
+        for s in VehicleSightingsBatched.model_validate(data).sightings()
+    ]
+
+
+async def test_a_corrected_read_sent_again_in_the_next_chunk_is_published_once_as_an_update(
+    runtime: ServiceRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert await ingest(runtime, [{**READ, "read_id": "X", "lane": 1}]) == Counts(1, 1, 0, 0)
+    # each chunk dawdles after publishing, so the next one enters the ledger before this one records the change
+    storing = BatchProcessor._store_attachments
+
+    async def slowly(self: BatchProcessor, publication: Publication) -> None:
+        await asyncio.sleep(0.2)
+        await storing(self, publication)
+
+    monkeypatch.setattr(BatchProcessor, "_store_attachments", slowly)
+
+    corrected = {**READ, "read_id": "X", "lane": 3}
+    counts = await ingest(
+        runtime,
+        [corrected, {**READ, "read_id": "A"}, corrected, {**READ, "read_id": "B"}, {**READ, "read_id": "X", "lane": 4}],
+    )
+
+    assert counts == Counts(read=5, accepted=4, rejected=0, duplicate=1)
+    assert await sightings(runtime) == [
+        ("X", 1, False),
+        ("X", 3, True),
+        ("A", 2, False),
+        ("B", 2, False),
+        ("X", 4, True),
+    ]
+
+
+async def test_the_same_file_again_publishes_nothing(runtime: ServiceRuntime) -> None:
+    reads = [{**READ, "read_id": f"R{n}"} for n in range(7)]
+    assert await ingest(runtime, reads) == Counts(7, 7, 0, 0)
+
+    assert await ingest(runtime, reads) == Counts(7, 0, 0, 7)
+    assert len(await sightings(runtime)) == 7
