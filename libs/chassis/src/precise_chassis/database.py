@@ -46,11 +46,6 @@ class Database:
             # lost under us fails that one transaction, whose message or request is retried
             pool_recycle=1800,
             execution_options={"schema_translate_map": {None: schema}},
-            # Plan every execution for the tables as they are now. The driver prepares each statement once per
-            # connection, and after five runs PostgreSQL may keep one generic plan costed on the table as it was
-            # then: a ledger lookup planned on an empty table went on scanning it whole at 400,000 rows (30 s
-            # per chunk instead of 20 ms). Planning these small statements costs tens of microseconds.
-            connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
         )
         return cls(engine, schema)
 
