@@ -32,6 +32,7 @@ from precise_chassis.migrate import migrate
 from precise_chassis.outbox import OutboxRelay
 from precise_chassis.testing import services
 from precise_chassis.testing.casework import REGISTRY, CaseNoteAdded
+from precise_chassis.testing.rabbitmq import delete_topology
 from precise_chassis.uow import UnitOfWork
 from precise_contracts.envelope import Event
 from precise_contracts.registry import Subscription, TopicRegistry
@@ -230,6 +231,7 @@ async def precise_rate(url: str, database_url: str) -> float:
         )
     finally:
         await _drop_schemas(database_url, producer, consumer)
+        await delete_topology(url, prefix, [t.name for t in REGISTRY.topics], [SUBSCRIPTION])
 
 
 async def _drop_schemas(database_url: str, *schemas: str) -> None:

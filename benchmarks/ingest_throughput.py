@@ -23,7 +23,6 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-import aio_pika
 from precise_ingest.adapters.mappings import shipped_mappings
 from precise_ingest.adapters.registry import adapter_for
 from precise_ingest.chunks import chunks_of, records_per_chunk
@@ -40,10 +39,10 @@ from precise_chassis.runtime import Platform, ServiceRuntime
 from precise_chassis.settings import PlatformSettings, Profile
 from precise_chassis.testing import services
 from precise_chassis.testing.azurite import azurite
+from precise_chassis.testing.rabbitmq import delete_topology
 from precise_contracts.envelope import Event
 from precise_contracts.events.ingest import VehicleSightingsBatched
 from precise_contracts.registry import REGISTRY, Subscription
-from precise_contracts.topology.rabbitmq import dead_letter_exchange, dead_letter_queue_name, exchange_name, queue_name
 from precise_tools.synth.generate import generate
 from precise_tools.synth.sources.anpr import AnprLayout
 
@@ -143,17 +142,6 @@ async def end_to_end(runtime: ServiceRuntime, settings: PlatformSettings, file: 
         await _drop_schemas(settings.database_url, counter_schema)
 
 
-async def _delete_topology(url: str, prefix: str) -> None:
-    connection = await aio_pika.connect(url)
-    async with connection:
-        channel = await connection.channel()
-        await channel.queue_delete(queue_name(COUNTER, prefix))
-        await channel.queue_delete(dead_letter_queue_name(COUNTER, prefix))
-        for topic in REGISTRY.topics:
-            await channel.exchange_delete(exchange_name(topic.name, prefix))
-        await channel.exchange_delete(dead_letter_exchange(prefix))
-
-
 def _generate(out: Path) -> Iterator[SourceFile]:
     generate(out, people=PEOPLE, seed=SEED, anpr_reads=ANPR_READS, anpr_layout=AnprLayout.CSV)
     yield SourceFile("ANPR reads (CSV)", "anpr", None, out / "anpr" / "reads.csv")
@@ -190,7 +178,7 @@ async def main() -> None:
         finally:
             await platform.stop()
             await _drop_schemas(database_url, settings.schema_for(service.name))
-            await _delete_topology(url, settings.topology_prefix)
+            await delete_topology(url, settings.topology_prefix, [t.name for t in REGISTRY.topics], [COUNTER])
     reads, parse_seconds = parsed["anpr"]
     parse_rate = reads / parse_seconds
     anpr = timings["anpr"]

@@ -29,11 +29,9 @@ from precise_chassis.service import Service, discover
 from precise_chassis.settings import PlatformSettings, Profile
 from precise_chassis.testing import services
 from precise_chassis.testing.azurite import azurite
+from precise_chassis.testing.rabbitmq import delete_topology
 from precise_contracts.registry import Subscription, TopicRegistry, installed_registry
 from precise_contracts.topology.rabbitmq import (
-    dead_letter_exchange,
-    dead_letter_queue_name,
-    exchange_name,
     queue_name,
 )
 
@@ -297,13 +295,5 @@ class Deployment:
             await engine.dispose()
 
     async def _delete_topology(self) -> None:
-        prefix = self.settings.topology_prefix
-        connection = await aio_pika.connect(self.settings.rabbitmq_url)
-        async with connection:
-            channel = await connection.channel()
-            for sub in self.subscriptions():
-                await channel.queue_delete(queue_name(sub, prefix))
-                await channel.queue_delete(dead_letter_queue_name(sub, prefix))
-            for topic in self.registry.topics:
-                await channel.exchange_delete(exchange_name(topic.name, prefix))
-            await channel.exchange_delete(dead_letter_exchange(prefix))
+        topics = [topic.name for topic in self.registry.topics]
+        await delete_topology(self.settings.rabbitmq_url, self.settings.topology_prefix, topics, self.subscriptions())

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from precise_chassis.bus.port import Delivery, Unprocessable
 from precise_chassis.bus.rabbitmq import RabbitMQBus
 from precise_chassis.testing import services
+from precise_chassis.testing.rabbitmq import delete_topology
 from precise_contracts.envelope import Envelope
 from precise_contracts.registry import Subscription, installed_registry
 from precise_probe.contracts import ProbeRequested
@@ -32,6 +33,8 @@ def broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str]]:
         monkeypatch.setenv("PRECISE_RABBITMQ_URL", url)
         monkeypatch.setenv("PRECISE_TOPOLOGY_PREFIX", prefix)
         yield url, prefix
+        topics = [topic.name for topic in installed_registry().topics]
+        asyncio.run(delete_topology(url, prefix, topics, [subscription()]))
 
 
 def subscription() -> Subscription:

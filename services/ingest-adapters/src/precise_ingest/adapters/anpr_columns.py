@@ -106,7 +106,7 @@ class ChunkBuilder:
         reference path, which normalises them or rejects them with the contract's reason."""
         if not self._rows:
             return SightingChunk(self.read, self.rejects, [], [[] for _ in range(9)], [], [])
-        given = [list(column) for column in zip(*self._rows, strict=True)]
+        given: list[Sequence[Any]] = list(zip(*self._rows, strict=True))
         if self._blank is None:  # JSON: numbers and other types are looked up by their text, or not at all
             for index in (LANE_GIVEN, DIRECTION_GIVEN, CONFIDENCE_GIVEN):
                 given[index] = [_as_text(value) for value in given[index]]
@@ -117,12 +117,12 @@ class ChunkBuilder:
         plates = self._looked_up(self._blanks, given[PLATE_GIVEN], unusual, keep=True)
         overviews = self._looked_up(self._blanks, given[OVERVIEW_GIVEN], unusual, keep=True)
         for index in REQUIRED_GIVEN:
-            _note_equal(given[index], (self._blank, None), unusual)
+            _note_equal(given[index], self._blank, unusual)
         times = _times(given[CAPTURED_GIVEN], unusual)
         positions = self._positions.find(self._blank, *(given[index] for index in POSITION_GIVEN), unusual=unusual)
         columns: list[list[Any]] = [
-            given[READ_ID_GIVEN],
-            given[VRM_GIVEN],
+            list(given[READ_ID_GIVEN]),
+            list(given[VRM_GIVEN]),
             times,
             positions,
             lanes,
@@ -156,7 +156,7 @@ class ChunkBuilder:
 
     @staticmethod
     def _looked_up(
-        table: dict[object, object], values: list[Any], unusual: set[int], *, keep: bool = False
+        table: dict[object, object], values: Sequence[Any], unusual: set[int], *, keep: bool = False
     ) -> list[Any]:
         """Each value's entry in the table (or, with `keep`, the value itself when the table has none); a value
         the table does not know, or cannot (a JSON list), marks its read unusual."""
@@ -198,20 +198,19 @@ def _as_text(value: object) -> object:
     return str(value) if type(value) is int else _UNKNOWN
 
 
-def _note_equal(values: list[Any], markers: tuple[object, ...], unusual: set[int]) -> None:
-    """Mark unusual the reads whose value equals one of the markers (a blank)."""
-    for marker in markers:
-        if marker in values:
-            unusual.update(index for index, value in enumerate(values) if value == marker)
+def _note_equal(values: Sequence[Any], marker: object, unusual: set[int]) -> None:
+    """Mark unusual the reads whose value equals the marker (a blank)."""
+    if marker in values:
+        unusual.update(index for index, value in enumerate(values) if value == marker)
 
 
-def _note_identical(values: list[Any], marker: object, unusual: set[int]) -> None:
+def _note_identical(values: Sequence[Any], marker: object, unusual: set[int]) -> None:
     """Mark unusual the reads whose value is the marker (by identity: a model's == is Python code, slow here)."""
     if any(map(is_, values, repeat(marker))):
         unusual.update(index for index, value in enumerate(values) if value is marker)
 
 
-def _times(values: list[Any], unusual: set[int]) -> list[Any]:
+def _times(values: Sequence[Any], unusual: set[int]) -> list[Any]:
     """ISO 8601 date-times with a UTC offset; others (absent, unparsable, no offset) mark their read unusual."""
     try:
         times: list[Any] = list(map(datetime.fromisoformat, values))
@@ -273,7 +272,7 @@ class PositionCache:
     def __init__(self) -> None:
         self._known: dict[Hashable, object] = {}
 
-    def find(self, blank: object, *given: list[Any], unusual: set[int]) -> list[Any]:
+    def find(self, blank: object, *given: Sequence[Any], unusual: set[int]) -> list[Any]:
         """The position of each read from its camera id, site id, site name, latitude and longitude; a read
         whose position the contract refuses is marked unusual (the reference path names the field at fault)."""
         keys = list(zip(*given, strict=True))
@@ -332,15 +331,6 @@ _LANE_TEXT: dict[int | None, str] = {None: "", **{lane: str(lane) for lane in ra
 _CONFIDENCE_TEXT: dict[float | None, str] = {None: "", **{percent / 100: repr(percent / 100) for percent in range(101)}}
 
 
-def _digest(parts: tuple[str, ...]) -> str:
-    """SHA-256 of the read's canonical values, joined on the unit separator. Only the read id and the image
-    references are free text; where one holds a separator, the values' repr (which escapes it) is hashed
-    instead, so two different reads never give the same text."""
-    if "\x1f" in parts[0] or "\x1f" in parts[-1] or "\x1f" in parts[-2]:
-        return hashlib.sha256(repr(parts).encode()).hexdigest()
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-
 class SightingChunk:
     """A chunk of ANPR reads, validated and hashed: published as VehicleSightingsBatched events."""
 
@@ -362,25 +352,29 @@ class SightingChunk:
         self._raws = raws
         # the time as its instant (repr of a POSIX timestamp is exact to the microsecond until 2106), so the same
         # read written with another UTC offset is the same read
-        digests = [camera.digest for camera in cameras]
-        self.digests = [
-            _digest(
-                (
-                    read_id,
-                    vrm,
-                    repr(read_at.timestamp()),
-                    digests[camera],
-                    _LANE_TEXT[lane],
-                    direction or "",
-                    _CONFIDENCE_TEXT[confidence],
-                    plate or "",
-                    overview or "",
-                )
+        cameras_digests = [camera.digest for camera in cameras]
+        sha256, join, separator = hashlib.sha256, "\x1f".join, "\x1f"
+        digests: list[str] = []
+        self.digests = digests
+        for read_id, vrm, read_at, camera, lane, direction, confidence, plate, overview in zip(*columns, strict=True):
+            values = (
+                read_id,
+                vrm,
+                repr(read_at.timestamp()),
+                cameras_digests[camera],
+                _LANE_TEXT[lane],
+                direction or "",
+                _CONFIDENCE_TEXT[confidence],
+                plate or "",
+                overview or "",
             )
-            for read_id, vrm, read_at, camera, lane, direction, confidence, plate, overview in zip(
-                *columns, strict=True
-            )
-        ]
+            # only the read id and the image references are free text: where one holds the separator, their
+            # repr (which escapes it) is hashed instead, so two different reads never give the same text
+            if separator in read_id or (plate and separator in plate) or (overview and separator in overview):
+                text = repr(values)
+            else:
+                text = join(values)
+            digests.append(sha256(text.encode()).hexdigest())
 
     def publish(self, verdicts: Sequence[Seen]) -> Publication:
         kept = [index for index, verdict in enumerate(verdicts) if verdict is not Seen.DUPLICATE]
