@@ -14,21 +14,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import aio_pika
 import pytest
 
 from precise_chassis.bus.memory import InMemoryBus
 from precise_chassis.bus.port import Bus, DeadLetter, Delivery, RetryPolicy
 from precise_chassis.bus.rabbitmq import RabbitMQBus
+from precise_chassis.testing.rabbitmq import delete_topology
 from precise_chassis.testing.services import rabbitmq_url
 from precise_contracts.envelope import Envelope
 from precise_contracts.registry import Subscription, Topic
-from precise_contracts.topology.rabbitmq import (
-    dead_letter_exchange,
-    dead_letter_queue_name,
-    exchange_name,
-    queue_name,
-)
 
 FAST_RETRY = RetryPolicy(base_seconds=0.01, cap_seconds=0.05)
 MAX_DELIVERY = 3
@@ -137,19 +131,8 @@ class BusRig:
             await bus.stop(grace_seconds=1.0)
             await bus.close()
         if self.adapter == "rabbitmq" and self.url is not None:
-            await _delete_rabbitmq_topology(self.url, self.prefix, self.subscriptions)
-
-
-async def _delete_rabbitmq_topology(url: str, prefix: str, subscriptions: set[Subscription]) -> None:
-    connection = await aio_pika.connect(url)
-    async with connection:
-        channel = await connection.channel()
-        for sub in subscriptions:
-            await channel.queue_delete(queue_name(sub, prefix))
-            await channel.queue_delete(dead_letter_queue_name(sub, prefix))
-        for topic in {s.topic for s in subscriptions}:
-            await channel.exchange_delete(exchange_name(topic, prefix))
-        await channel.exchange_delete(dead_letter_exchange(prefix))
+            topics = {s.topic for s in self.subscriptions}
+            await delete_topology(self.url, self.prefix, topics, self.subscriptions)
 
 
 def _adapters() -> list[Any]:

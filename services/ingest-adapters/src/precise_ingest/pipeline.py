@@ -22,7 +22,7 @@ import contextlib
 import logging
 import uuid
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -117,7 +117,7 @@ class _LeaseLost(Exception):
 class _Commit:
     """A chunk whose transaction is under way."""
 
-    record_ids: set[str]
+    record_ids: Sequence[str]
     task: asyncio.Task[None]
 
 
@@ -207,7 +207,7 @@ class BatchProcessor:
         waiting.cancel()
         if task.done():
             task.result()  # the chunk failed before entering the ledger: say why now
-        return _Commit(set(chunk.record_ids), task)
+        return _Commit(chunk.record_ids, task)
 
     async def _commit(self, batch: Batch, chunk: Chunk, entered: asyncio.Event, previous: _Commit | None) -> None:
         """One chunk in one transaction. Entering the ledger (most of a chunk's database time) overlaps the
@@ -222,7 +222,7 @@ class BatchProcessor:
             if previous is not None:
                 await previous.task
                 # what the previous chunk changed of records this one holds, it changed after they were read
-                shared = previous.record_ids.intersection(known)
+                shared = known.keys() & set(previous.record_ids) if known else set()
                 if shared:
                     known.update(await ledger_hashes(uow.session, source, shared))
             verdicts = _verdicts(chunk, known)
