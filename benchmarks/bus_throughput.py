@@ -24,6 +24,7 @@ from typing import Any
 import aio_pika
 from sqlalchemy import text
 
+from precise_chassis import eventloop
 from precise_chassis.bus.rabbitmq import RabbitMQBus
 from precise_chassis.database import Database
 from precise_chassis.dispatch import Dispatcher
@@ -184,7 +185,7 @@ async def precise_produce(url: str, prefix: str, schema: str, database_url: str,
 def _consumer_process(
     consume: Callable[..., Coroutine[Any, Any, float]], args: tuple[object, ...], pipe: Connection
 ) -> None:
-    finished: float = asyncio.run(consume(*args, lambda: pipe.send("ready")))
+    finished: float = eventloop.run(consume(*args, lambda: pipe.send("ready")))
     pipe.send(finished)
 
 

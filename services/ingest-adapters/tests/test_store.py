@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from precise_ingest.service import service
-from precise_ingest.store import enter_in_ledger, settle_in_ledger
+from precise_ingest.store import enter_in_ledger, ledger_hashes, settle_in_ledger
 
 from precise_chassis.database import Database
 from precise_chassis.testing.databases import BACKENDS, migrated
@@ -59,3 +59,18 @@ async def test_settling_records_a_change_and_withdraws_what_was_not_published(db
     async with db.session() as session, session.begin():
         held = await enter_in_ledger(session, "pnc", entered, batch_id="2", now=now)
     assert held == {"98/1234567L": "c" * 64}  # the withdrawn record was entered afresh by the second chunk
+
+
+async def test_records_with_ids_in_any_script_are_found_by_every_ledger_query(db: Database) -> None:
+    # PostgreSQL keys what it enters and looks up; settling keys in Python: both must give the same key
+    # the last holds the separator the ids of a chunk are usually sent to PostgreSQL joined by
+    ids = ["LEG/Łódź-Ærø-07", "ANPR-читать-1", "rid\u00e9-\U0001f697", "LEG\x1e42"]
+    now = datetime.now(UTC)
+    async with db.session() as session, session.begin():
+        await enter_in_ledger(session, "legacy/custody", [(rid, "a" * 64) for rid in ids], batch_id="1", now=now)
+        await settle_in_ledger(
+            session, "legacy/custody", changed=[(ids[0], "c" * 64)], withdrawn=[ids[1]], batch_id="1", now=now
+        )
+    async with db.session() as session, session.begin():
+        held = await ledger_hashes(session, "legacy/custody", ids)
+    assert held == {ids[0]: "c" * 64, ids[2]: "a" * 64, ids[3]: "a" * 64}

@@ -55,13 +55,11 @@ class AnprAdapter:
         reference = _Reference(blank)
         positions = PositionCache()
         records = itertools.islice(items, skip, None)
-        while chunk := list(itertools.islice(records, size)):
+        while True:
             builder = ChunkBuilder(reference, blank, positions)
-            for line, raw, values in chunk:
-                if isinstance(values, Rejected):
-                    builder.reject(values)
-                else:
-                    builder.add(line, raw, values)
+            builder.take(itertools.islice(records, size))
+            if not builder.read:
+                return
             yield builder.build()
 
 

@@ -10,11 +10,11 @@ Create Date: 2026-12-01
 """
 
 from collections.abc import Sequence
+from hashlib import blake2b
 
 import sqlalchemy as sa
 from alembic import op
 
-from precise_ingest.ledger_key import ledger_key
 
 revision: str = "ingest_0002"
 down_revision: str | None = "ingest_0001"
@@ -35,6 +35,11 @@ def _columns() -> list[sa.Column[object]]:
     ]
 
 
+def _ledger_key(source: str, record_id: str) -> bytes:
+    """The key as this revision defined it (ingest_0003 moved to SHA-256)."""
+    return blake2b(f"{source}\x00{record_id}".encode(), digest_size=16).digest()
+
+
 def upgrade() -> None:
     key = sa.Column("record_key", sa.LargeBinary(16), primary_key=True)
     new = op.create_table("source_records_keyed", key, *_columns())
@@ -42,7 +47,7 @@ def upgrade() -> None:
     bind = op.get_bind()
     rows = bind.execute(sa.select(*old.c)).mappings().all()
     for start in range(0, len(rows), 1000):
-        keyed = [{**row, "record_key": ledger_key(row["source"], row["record_id"])} for row in rows[start : start + 1000]]
+        keyed = [{**row, "record_key": _ledger_key(row["source"], row["record_id"])} for row in rows[start : start + 1000]]
         bind.execute(new.insert(), keyed)
     op.drop_table("source_records")
     op.rename_table("source_records_keyed", "source_records")
