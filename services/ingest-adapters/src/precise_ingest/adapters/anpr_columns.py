@@ -17,7 +17,7 @@ import logging
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import repeat
-from operator import is_
+from operator import is_, methodcaller
 from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
@@ -330,9 +330,38 @@ def _hashable(key: tuple[Any, ...]) -> bool:
     return True
 
 
+_SEPARATOR = "\x1f"  # ASCII unit separator
 _SEPARATORS = 8  # between the nine values of a read's canonical text
+_HEXDIGEST = type(hashlib.sha256()).hexdigest
 _LANE_TEXT: dict[int | None, str] = {None: "", **{lane: str(lane) for lane in range(1, 21)}}
 _CONFIDENCE_TEXT: dict[float | None, str] = {None: "", **{percent / 100: repr(percent / 100) for percent in range(101)}}
+
+
+def _content_hashes(cameras: list[Placed], columns: list[list[Any]]) -> list[str]:
+    """The content hash of each read: SHA-256 over its canonical values joined by a unit separator. The time as
+    its instant (repr of a POSIX timestamp is exact to the microsecond until 2106), so the same read written
+    with another UTC offset is the same read; the camera by the digest of its position's JSON. Built a column at
+    a time: about 2 us a read, a third of it the time's repr and a third SHA-256."""
+    read_ids, vrms, read_at, placed, lanes, directions, confidences, plates, overviews = columns
+    values = (
+        read_ids,
+        vrms,
+        list(map(repr, map(datetime.timestamp, read_at))),
+        list(map([camera.digest for camera in cameras].__getitem__, placed)),
+        list(map(_LANE_TEXT.__getitem__, lanes)),
+        [direction or "" for direction in directions],
+        list(map(_CONFIDENCE_TEXT.__getitem__, confidences)),
+        [plate or "" for plate in plates],
+        [overview or "" for overview in overviews],
+    )
+    texts = list(map(_SEPARATOR.join, zip(*values, strict=True)))
+    # only the read id and the image references are free text: where one holds the separator (its text then
+    # holds more than eight), the repr of its values (which escapes it) is hashed instead, so two different
+    # reads never give the same text
+    for index, separators in enumerate(map(methodcaller("count", _SEPARATOR), texts)):
+        if separators != _SEPARATORS:
+            texts[index] = repr(tuple(column[index] for column in values))
+    return list(map(_HEXDIGEST, map(hashlib.sha256, map(str.encode, texts))))
 
 
 class SightingChunk:
@@ -354,35 +383,7 @@ class SightingChunk:
         self._columns = columns
         self._lines = lines
         self._raws = raws
-        # the time as its instant (repr of a POSIX timestamp is exact to the microsecond until 2106), so the same
-        # read written with another UTC offset is the same read
-        cameras_digests = [camera.digest for camera in cameras]
-        sha256 = hashlib.sha256
-        digests: list[str] = []
-        self.digests = digests
-        for read_id, vrm, read_at, camera, lane, direction, confidence, plate, overview in zip(*columns, strict=True):
-            text = (
-                f"{read_id}\x1f{vrm}\x1f{read_at.timestamp()!r}\x1f{cameras_digests[camera]}\x1f{_LANE_TEXT[lane]}"
-                f"\x1f{direction or ''}\x1f{_CONFIDENCE_TEXT[confidence]}\x1f{plate or ''}\x1f{overview or ''}"
-            )
-            # only the read id and the image references are free text: where one holds the separator (the text
-            # then holds more than eight), their repr (which escapes it) is hashed instead, so two different
-            # reads never give the same text
-            if text.count("\x1f") != _SEPARATORS:
-                text = repr(
-                    (
-                        read_id,
-                        vrm,
-                        repr(read_at.timestamp()),
-                        cameras_digests[camera],
-                        _LANE_TEXT[lane],
-                        direction or "",
-                        _CONFIDENCE_TEXT[confidence],
-                        plate or "",
-                        overview or "",
-                    )
-                )
-            digests.append(sha256(text.encode()).hexdigest())
+        self.digests = _content_hashes(cameras, columns)
 
     def publish(self, verdicts: Sequence[Seen]) -> Publication:
         kept = [index for index, verdict in enumerate(verdicts) if verdict is not Seen.DUPLICATE]
