@@ -1,7 +1,7 @@
 """The event loop Precise's processes run on: uvloop where it is installed, as uvicorn chooses for
 `precise run` (`loop="auto"`), else asyncio's own. Long-running tools and the benchmarks use the same loop
 as the platform, so what they measure is what runs: on the ingest benchmark uvloop's cheaper I/O callbacks
-are a share of a GIL-bound service process (ADR 0008)."""
+are a share of a GIL-bound service process (ADR 0010)."""
 
 from __future__ import annotations
 

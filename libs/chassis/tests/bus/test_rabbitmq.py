@@ -12,19 +12,20 @@ from typing import TYPE_CHECKING, ClassVar
 
 import aio_pika
 import pytest
-from aio_pika.abc import AbstractChannel, DeliveryMode
+from aio_pika.abc import AbstractChannel, AbstractExchange, DeliveryMode
 from aio_pika.exceptions import ChannelPreconditionFailed
 
 from precise_chassis.bus.port import (
     MAX_DELIVERY_EXCEEDED,
     UNPROCESSABLE,
+    Bus,
     BusUnavailable,
     Delivery,
     RetryPolicy,
 )
 from precise_chassis.bus.rabbitmq import RabbitMQBus
 from precise_contracts.envelope import Event
-from precise_contracts.registry import Route, Topic, TopicRegistry
+from precise_contracts.registry import Route, Subscription, Topic, TopicRegistry
 from precise_contracts.topology.rabbitmq import (
     dead_letter_queue_name,
     definitions,
@@ -33,7 +34,7 @@ from precise_contracts.topology.rabbitmq import (
 )
 
 if TYPE_CHECKING:
-    from conftest import BusRig
+    from conftest import BusRig, Recorder
 
 pytestmark = pytest.mark.parametrize("rig", ["rabbitmq"], indirect=True)
 
@@ -102,17 +103,24 @@ async def test_a_message_on_the_wire_is_a_binary_mode_cloudevent(rig: BusRig, ra
     assert message.headers["traceparent"] == note.traceparent
 
 
-async def test_a_structured_mode_message_from_a_tool_is_delivered_as_its_envelope(
-    rig: BusRig, raw: AbstractChannel
-) -> None:
+async def _consuming_beside_a_raw_publisher(
+    rig: BusRig, raw: AbstractChannel, risk: Subscription
+) -> tuple[Bus, Recorder, AbstractExchange]:
+    """The subscription consuming casework through the bus, and the casework exchange for a tool to publish to."""
     bus = rig.bus()
-    risk = rig.subscription("casework", "risk-summary", NOTE_ADDED)
     await rig.declare(bus, risk)
     handler = rig.recorder()
     await bus.consume(risk, handler)
+    return bus, handler, await raw.get_exchange(exchange_name("casework", rig.prefix), ensure=False)
+
+
+async def test_a_structured_mode_message_from_a_tool_is_delivered_as_its_envelope(
+    rig: BusRig, raw: AbstractChannel
+) -> None:
+    risk = rig.subscription("casework", "risk-summary", NOTE_ADDED)
+    _, handler, exchange = await _consuming_beside_a_raw_publisher(rig, raw, risk)
     note = rig.envelope(NOTE_ADDED, note="typed in by hand")
 
-    exchange = await raw.get_exchange(exchange_name("casework", rig.prefix), ensure=False)
     structured = aio_pika.Message(note.to_bytes(), content_type="application/cloudevents+json; charset=utf-8")
     await exchange.publish(structured, note.type)
 
@@ -134,14 +142,10 @@ async def test_many_envelopes_are_all_confirmed_before_publish_returns(rig: BusR
 async def test_a_body_that_is_not_an_envelope_is_dead_lettered_and_blocks_nothing(
     rig: BusRig, raw: AbstractChannel
 ) -> None:
-    bus = rig.bus()
     risk = rig.subscription("casework", "risk-summary", NOTE_ADDED)
-    await rig.declare(bus, risk)
-    handler = rig.recorder()
-    await bus.consume(risk, handler)
+    bus, handler, exchange = await _consuming_beside_a_raw_publisher(rig, raw, risk)
     good = rig.envelope(NOTE_ADDED, note="well formed")
 
-    exchange = await raw.get_exchange(exchange_name("casework", rig.prefix), ensure=False)
     await exchange.publish(aio_pika.Message(b"<note>legacy XML</note>", message_id="legacy-1"), good.type)
     await bus.publish("casework", [good])
 

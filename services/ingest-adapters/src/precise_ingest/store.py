@@ -278,13 +278,9 @@ async def ledger_hashes(session: AsyncSession, source: str, record_ids: Iterable
 def _in_ledger(session: AsyncSession, source: str, record_ids: list[str]) -> ColumnElement[bool]:
     """The ledger rows of these records of the source, found by their keys."""
     if _on_postgres(session):
-        # one array parameter rather than thousands of bound values (a chunk is up to 10,000 reads), and the
+        # one list parameter rather than thousands of bound values (a chunk is up to 10,000 reads), and the
         # keys computed by PostgreSQL into an array first, so each is one probe of the ledger's index
-        ids = (
-            func.unnest(bindparam("wanted_ids", record_ids, type_=ARRAY(String)))
-            .table_valued("record_id")
-            .render_derived(name="wanted")
-        )
+        ids = func.unnest(_text_list("wanted_ids", record_ids)).table_valued("record_id").render_derived(name="wanted")
         keys = select(key_in_postgres(source, ids.c.record_id)).scalar_subquery()
         return source_records.c.record_key == any_(func.array(keys))
     return source_records.c.record_key.in_([ledger_key(source, record_id) for record_id in record_ids])

@@ -91,8 +91,8 @@ class ChunkBuilder:
         self._rows: list[Row] = []
 
     def take(self, records: Iterable[tuple[int, bytes, Row | Rejected]]) -> None:
-        """Records of the file: each its line, its bytes, and its values in FIELDS order or why it cannot be
-        read. Nothing is judged until `build`."""
+        """The chunk's records of the file (once per builder): each its line, its bytes, and its values in
+        FIELDS order or why it cannot be read. Nothing is judged until `build`."""
         add_line, add_raw, add_row = self._lines.append, self._raws.append, self._rows.append
         reject = self.rejects.append
         for line, raw, values in records:
