@@ -18,6 +18,7 @@ from precise_chassis.tables import outbox
 from precise_chassis.testing.casework import REGISTRY, CaseNoteAdded
 from precise_chassis.testing.fakes import RecordingBus
 from precise_chassis.uow import NotAProducer, UnitOfWork
+from precise_contracts.envelope import SerialisedEvent
 
 
 def uow_for(db: Database, relay: OutboxRelay | None = None) -> UnitOfWork:
@@ -62,6 +63,20 @@ async def test_the_envelope_says_who_published_what_about_whom(db: Database, rec
     assert envelope.subject == "CASE/2026/0001"
     assert envelope.dataschema == CaseNoteAdded.dataschema()
     assert envelope.payload() == {"case_ref": "CASE/2026/0001", "note": "door-to-door enquiries done"}
+
+
+async def test_an_event_serialised_in_another_process_is_published_as_if_built_here(
+    db: Database, recording_bus: RecordingBus
+) -> None:
+    note = CaseNoteAdded(case_ref="CASE/2026/0004", note="statement taken")
+    async with uow_for(db) as uow:
+        uow.publish(SerialisedEvent.of(note))
+    await OutboxRelay(db, recording_bus, service="casework").flush()
+    ((_topic, envelope),) = recording_bus.published
+    assert envelope.type == CaseNoteAdded.type
+    assert envelope.subject == "CASE/2026/0004"
+    assert envelope.dataschema == CaseNoteAdded.dataschema()
+    assert envelope.decode(CaseNoteAdded) == note
 
 
 async def test_a_service_cannot_publish_what_the_registry_does_not_give_it(db: Database) -> None:

@@ -1,5 +1,6 @@
 """The pipeline on PostgreSQL, where a chunk enters the ledger while the chunk before it commits: a read's
-verdict still follows every version of it that came before, in this chunk, the last one, or another batch."""
+verdict still follows every version of it that came before, in this chunk, the last one, or another batch,
+whether the file is read in a worker thread or in a process of its own."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from typing import Any
 import pytest
 from precise_ingest.adapters.port import Publication
 from precise_ingest.pipeline import BatchProcessor, Upload, receive
+from precise_ingest.reader_process import PreparedChunk, ProcessReader, ReaderFailed
 from precise_ingest.service import service
 from precise_ingest.settings import IngestSettings
-from precise_ingest.store import BatchStatus, Counts, get_batch
+from precise_ingest.store import Batch, BatchStatus, Counts, get_batch
 from precise_ingest.testing import ANPR_READ, published
 from sqlalchemy import text
 
@@ -56,19 +58,35 @@ async def runtime(postgres_url: str, azurite_connection: str, tmp_path: Path) ->
         await runtime.blobs.close()
 
 
-async def ingest(runtime: ServiceRuntime, reads: list[dict[str, Any]]) -> Counts:
-    """The reads as one JSON-lines file, processed two reads to a chunk."""
+@pytest.fixture(params=["in a thread", "apart"])
+def settings(request: pytest.FixtureRequest) -> IngestSettings:
+    """Two reads to a chunk; the file read in a worker thread, or in a process of its own however small."""
+    return IngestSettings(anpr_chunk_records=2, read_apart_bytes=0 if request.param == "apart" else 2**40)
+
+
+async def stored(runtime: ServiceRuntime, reads: list[dict[str, Any]]) -> str:
+    """The reads as one stored JSON-lines file: its batch id."""
     assert runtime.blobs is not None
 
     async def content() -> AsyncIterator[bytes]:
         yield "".join(json.dumps(read) + "\n" for read in reads).encode()
 
     upload = Upload(source="anpr", mapping=None, filename="reads.jsonl", submitted_by="test")
-    batch = await receive(runtime, runtime.blobs, upload, content())
-    await BatchProcessor(runtime, runtime.blobs, IngestSettings(anpr_chunk_records=2)).process(batch.batch_id)
+    return (await receive(runtime, runtime.blobs, upload, content())).batch_id
+
+
+async def batch_of(runtime: ServiceRuntime, batch_id: str) -> Batch:
     async with runtime.unit_of_work() as uow:
-        done = await get_batch(uow.session, batch.batch_id)
-    assert done is not None
+        batch = await get_batch(uow.session, batch_id)
+    assert batch is not None
+    return batch
+
+
+async def ingest(runtime: ServiceRuntime, settings: IngestSettings, reads: list[dict[str, Any]]) -> Counts:
+    batch_id = await stored(runtime, reads)
+    assert runtime.blobs is not None
+    await BatchProcessor(runtime, runtime.blobs, settings).process(batch_id)
+    done = await batch_of(runtime, batch_id)
     assert done.status is BatchStatus.COMPLETED, done
     return done.counts
 
@@ -86,9 +104,9 @@ async def sightings(runtime: ServiceRuntime) -> list[tuple[str, int | None, bool
 
 
 async def test_a_corrected_read_sent_again_in_the_next_chunk_is_published_once_as_an_update(
-    runtime: ServiceRuntime, monkeypatch: pytest.MonkeyPatch
+    runtime: ServiceRuntime, settings: IngestSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert await ingest(runtime, [{**READ, "read_id": "X", "lane": 1}]) == Counts(1, 1, 0, 0)
+    assert await ingest(runtime, settings, [{**READ, "read_id": "X", "lane": 1}]) == Counts(1, 1, 0, 0)
     # each chunk dawdles after publishing, so the next one enters the ledger before this one records the change
     storing = BatchProcessor._store_attachments
 
@@ -101,6 +119,7 @@ async def test_a_corrected_read_sent_again_in_the_next_chunk_is_published_once_a
     corrected = {**READ, "read_id": "X", "lane": 3}
     counts = await ingest(
         runtime,
+        settings,
         [corrected, {**READ, "read_id": "A"}, corrected, {**READ, "read_id": "B"}, {**READ, "read_id": "X", "lane": 4}],
     )
 
@@ -114,9 +133,42 @@ async def test_a_corrected_read_sent_again_in_the_next_chunk_is_published_once_a
     ]
 
 
-async def test_the_same_file_again_publishes_nothing(runtime: ServiceRuntime) -> None:
+async def test_the_same_file_again_publishes_nothing(runtime: ServiceRuntime, settings: IngestSettings) -> None:
     reads = [{**READ, "read_id": f"R{n}"} for n in range(7)]
-    assert await ingest(runtime, reads) == Counts(7, 7, 0, 0)
+    assert await ingest(runtime, settings, reads) == Counts(7, 7, 0, 0)
 
-    assert await ingest(runtime, reads) == Counts(7, 0, 0, 7)
+    assert await ingest(runtime, settings, reads) == Counts(7, 0, 0, 7)
     assert len(await sightings(runtime)) == 7
+
+
+async def test_a_batch_whose_reader_process_died_resumes_and_publishes_each_read_once(
+    runtime: ServiceRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = IngestSettings(anpr_chunk_records=2, read_apart_bytes=0, lease_seconds=0.1)
+    batch_id = await stored(runtime, [{**READ, "read_id": f"R{n}"} for n in range(9)])
+    asking = ProcessReader.next
+    asked = 0
+
+    async def dying(self: ProcessReader) -> PreparedChunk | None:
+        nonlocal asked
+        asked += 1
+        if asked == 3:  # two chunks read; the first committed or committing
+            self._process.kill()
+        return await asking(self)
+
+    monkeypatch.setattr(ProcessReader, "next", dying)
+    assert runtime.blobs is not None
+    with pytest.raises(ReaderFailed):
+        await BatchProcessor(runtime, runtime.blobs, settings).process(batch_id)
+    stopped = await batch_of(runtime, batch_id)
+    assert stopped.status is BatchStatus.PROCESSING
+    assert stopped.counts.read in (2, 4)  # what was committed before the reader died
+
+    await asyncio.sleep(0.2)  # the dead processor's claim lapses
+    monkeypatch.setattr(ProcessReader, "next", asking)
+    await BatchProcessor(runtime, runtime.blobs, settings).process(batch_id)
+
+    done = await batch_of(runtime, batch_id)
+    assert done.status is BatchStatus.COMPLETED
+    assert done.counts == Counts(9, 9, 0, 0)
+    assert [read_id for read_id, _, _ in await sightings(runtime)] == [f"R{n}" for n in range(9)]

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from precise_chassis.database import Database
 from precise_chassis.tables import outbox
 from precise_chassis.tracecontext import current_traceparent
-from precise_contracts.envelope import Envelope, Event
+from precise_contracts.envelope import Envelope, Event, SerialisedEvent
 from precise_contracts.registry import TopicRegistry
 
 
@@ -74,8 +74,9 @@ class UnitOfWork:
             await session.close()
             self._session = None
 
-    def publish(self, event: Event, *, event_id: str | None = None) -> Envelope:
-        """Stage an event for the outbox; it is written with the transaction and published after it commits."""
+    def publish(self, event: Event | SerialisedEvent, *, event_id: str | None = None) -> Envelope:
+        """Stage an event (or its JSON, made elsewhere) for the outbox; it is written with the transaction and
+        published after it commits."""
         if not self._registry.may_publish(self.service, event.type):
             raise NotAProducer(f"{self.service} is not a producer of {event.type} in the topic registry")
         envelope = Envelope.wrap(event, service=self.service, traceparent=current_traceparent(), event_id=event_id)

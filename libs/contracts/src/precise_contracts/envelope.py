@@ -7,6 +7,7 @@ import json
 import re
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
@@ -47,6 +48,21 @@ class Event(BaseModel):
 
 
 E = TypeVar("E", bound=Event)
+
+
+@dataclass(frozen=True)
+class SerialisedEvent:
+    """An event already serialised to its JSON: what a producer hands from one of its processes to another
+    (ingest parses files in a process of its own, ADR 0011), so the JSON is made where the event is built and
+    never re-made. `Envelope.wrap` takes it as it takes an `Event`."""
+
+    type: str
+    subject: str | None
+    data: bytes
+
+    @classmethod
+    def of(cls, event: Event) -> Self:
+        return cls(event.type, event.subject(), event.__pydantic_serializer__.to_json(event))
 
 
 class Envelope(BaseModel):
@@ -90,22 +106,24 @@ class Envelope(BaseModel):
     @classmethod
     def wrap(
         cls,
-        event: Event,
+        event: Event | SerialisedEvent,
         *,
         service: str,
         traceparent: str | None = None,
         event_id: str | None = None,
         time: datetime | None = None,
     ) -> Self:
+        if not isinstance(event, SerialisedEvent):
+            event = SerialisedEvent.of(event)
         return cls(
             id=event_id or str(uuid.uuid4()),
             source=f"/precise/{service}",
             type=event.type,
-            subject=event.subject(),
+            subject=event.subject,
             time=time or datetime.now(UTC),
-            dataschema=event.dataschema(),
+            dataschema=SCHEMA_URN + event.type,
             traceparent=traceparent,
-            data=event.__pydantic_serializer__.to_json(event),
+            data=event.data,
         )
 
     def decode(self, event_class: builtins.type[E]) -> E:  # `type` is a field here

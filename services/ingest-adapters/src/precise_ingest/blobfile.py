@@ -42,14 +42,20 @@ class _BlobStream(io.RawIOBase):
         return size
 
     async def _next(self) -> bytes | None:
-        try:
-            return await anext(self._blocks)
-        except StopAsyncIteration:
-            return None
-        except BlobError:
-            raise
-        except Exception as exc:  # the store's own errors (network, service): the file is not at fault
-            raise StoredFileUnavailable(f"reading the stored file failed: {type(exc).__name__}: {exc}") from exc
+        return await next_block(self._blocks)
+
+
+async def next_block(blocks: AsyncIterator[bytes]) -> bytes | None:
+    """The stored file's next block, None after the last; the store's own errors (network, service) become
+    StoredFileUnavailable: the file is not at fault."""
+    try:
+        return await anext(blocks)
+    except StopAsyncIteration:
+        return None
+    except BlobError:
+        raise
+    except Exception as exc:
+        raise StoredFileUnavailable(f"reading the stored file failed: {type(exc).__name__}: {exc}") from exc
 
 
 def blob_file(blocks: AsyncIterator[bytes], loop: asyncio.AbstractEventLoop) -> BinaryIO:

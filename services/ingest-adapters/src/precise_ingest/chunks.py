@@ -10,9 +10,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 
-from precise_chassis.blob.port import validate_key
-from precise_contracts.envelope import Event
-from precise_ingest.adapters.port import Chunk, ChunkedAdapter, Outcome, Parsed, Publication, Rejected, SourceAdapter
+from precise_chassis.blob.port import BlobError, validate_key
+from precise_contracts.envelope import SerialisedEvent
+from precise_ingest.adapters.port import (
+    Chunk,
+    ChunkedAdapter,
+    FileUnreadable,
+    Outcome,
+    Parsed,
+    Publication,
+    Rejected,
+    SourceAdapter,
+)
 from precise_ingest.fingerprint import Seen, content_hash, stamped
 from precise_ingest.settings import IngestSettings
 
@@ -53,16 +62,16 @@ class RecordChunk:
 
     def _events(
         self, candidates: list[tuple[int, Parsed]], rejected: list[Rejected]
-    ) -> tuple[list[tuple[int, Parsed]], list[Event]]:
+    ) -> tuple[list[tuple[int, Parsed]], list[SerialisedEvent]]:
         try:
-            return candidates, list(self.adapter.events(parsed for _, parsed in candidates))
+            return candidates, list(map(SerialisedEvent.of, self.adapter.events(parsed for _, parsed in candidates)))
         except Exception:
             log.warning("building events for a chunk failed; building them record by record", exc_info=True)
         published: list[tuple[int, Parsed]] = []
-        events: list[Event] = []
+        events: list[SerialisedEvent] = []
         for candidate in candidates:
             try:
-                events.extend(self.adapter.events([candidate[1]]))
+                events.extend(map(SerialisedEvent.of, self.adapter.events([candidate[1]])))
             except Exception as exc:
                 rejected.append(_failed(candidate[1], exc))
             else:
@@ -82,6 +91,18 @@ def chunks_of(
     if isinstance(adapter, ChunkedAdapter):
         return adapter.read_chunks(data, options=options, size=size, skip=skip)
     return record_chunks(adapter, data, options=options, size=size, skip=skip)
+
+
+def next_chunk(chunks: Iterator[Chunk], source: str) -> Chunk | None:
+    """The next chunk, None after the last. An adapter whose reader itself broke cannot go on (a generator
+    that raised is finished), so the file is unreadable, with what broke as the reason."""
+    try:
+        return next(chunks, None)
+    except (FileUnreadable, BlobError):
+        raise
+    except Exception as exc:
+        log.exception("the %s adapter stopped reading", source)
+        raise FileUnreadable(f"the {source} adapter stopped with {type(exc).__name__}: {exc}") from exc
 
 
 def record_chunks(

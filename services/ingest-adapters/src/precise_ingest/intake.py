@@ -18,6 +18,7 @@ from precise_chassis.runtime import ServiceRuntime
 from precise_ingest.adapters.registry import ADAPTERS, AdapterFactory
 from precise_ingest.dropbox import DropBox, drop_box_for
 from precise_ingest.pipeline import BatchProcessor, Upload, receive
+from precise_ingest.reader_process import warm_up
 from precise_ingest.settings import IngestSettings
 from precise_ingest.store import UNFINISHED, batches, unclaimed_batches
 
@@ -57,6 +58,8 @@ class Intake:
         if self.runtime.settings.embedded:
             # the embedded database belongs to this process alone: claims left in it died with their process
             await self._release_claims()
+        # the process big files are read in forks from a server that is best started before the first one comes
+        await asyncio.to_thread(warm_up)
         await self.resume()
         self._worker = asyncio.create_task(self._work(), name=f"{self.runtime.name}-batches")
         self._poller = asyncio.create_task(self._poll(), name=f"{self.runtime.name}-poll")

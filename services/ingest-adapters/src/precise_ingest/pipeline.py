@@ -2,17 +2,17 @@
 
 1. `receive`: the file is streamed into the blob store (SHA-256 on the way) and its batch row committed
    before anything is parsed, so a file the service has answered 202 for survives a crash.
-2. `BatchProcessor.process`: the adapter reads the stored blob in chunks (`Chunk`: read and hashed in a worker
-   thread, the next while this one commits), and each chunk is one transaction: its ledger entries, its
-   rejects, its events (outbox) and the batch's counts. A chunk is committed whole or not at all, so
-   `read = accepted + rejected + duplicate` holds after every commit, and `read` is exactly the number of
-   records already durable. A batch taken over after a crash (see `Intake`) re-reads the blob and skips
-   those first `read` records: the half-processed chunk that died with the process was rolled back, so its
-   records are processed again, once.
+2. `BatchProcessor.process`: the stored blob is read in chunks by a `ChunkReader` (parsed and hashed in a
+   worker thread or, for a big file, a process of its own; the next while this one commits), and each chunk is
+   one transaction: its ledger entries, its rejects, its events (outbox) and the batch's counts. A chunk is
+   committed whole or not at all, so `read = accepted + rejected + duplicate` holds after every commit, and
+   `read` is exactly the number of records already durable. A batch taken over after a crash (see `Intake`)
+   re-reads the blob and skips those first `read` records: the half-processed chunk that died with the process
+   was rolled back, so its records are processed again, once.
 3. A record whose processing raises (hashing, building its event) becomes a reject with the reason, never a
    failed request or batch; a file the adapter cannot read at all (FileUnreadable) fails its batch with the
-   adapter's reason. Database and blob store errors are not the record's fault: they leave the batch
-   claimed, and it is retried from its last chunk when the claim lapses.
+   adapter's reason. Database, blob store and reader process errors are not the record's fault: they leave the
+   batch claimed, and it is retried from its last chunk when the claim lapses.
 """
 
 from __future__ import annotations
@@ -22,19 +22,20 @@ import contextlib
 import logging
 import uuid
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from precise_chassis.blob import BlobStore
-from precise_chassis.blob.port import BlobError, BlobExists, BlobInfo, BlobNotFound
+from precise_chassis.blob.port import BlobExists, BlobInfo, BlobNotFound
 from precise_chassis.runtime import ServiceRuntime
 from precise_ingest.adapters.mappings import MappingRegistry
-from precise_ingest.adapters.port import Chunk, ChunkedAdapter, FileUnreadable, Publication, Rejected, SourceAdapter
+from precise_ingest.adapters.port import ChunkedAdapter, FileUnreadable, Publication, ReadChunk, Rejected, SourceAdapter
 from precise_ingest.adapters.registry import ADAPTERS, AdapterFactory, AdapterUnavailable, adapter_for
-from precise_ingest.blobfile import blob_file
-from precise_ingest.chunks import chunks_of, records_per_chunk
+from precise_ingest.chunks import records_per_chunk
 from precise_ingest.fingerprint import Seen, seen
+from precise_ingest.readers import C, ChunkReader, open_reader
 from precise_ingest.settings import IngestSettings
 from precise_ingest.store import (
     Batch,
@@ -165,7 +166,6 @@ class BatchProcessor:
             await self._finish(batch, BatchStatus.COMPLETED, None)
 
     async def _read(self, batch: Batch, adapter: SourceAdapter | ChunkedAdapter) -> None:
-        loop = asyncio.get_running_loop()
         blocks = self.blobs.get(batch.blob_key)
         options: dict[str, object] = {}
         if batch.mapping:
@@ -174,34 +174,45 @@ class BatchProcessor:
                 raise FileUnreadable(f"there is no mapping named {batch.mapping!r} (see GET /ingest/v1/mappings)")
             options["mapping"] = stored.mapping
         try:
-            with blob_file(blocks, loop) as data:
-                # records committed before a crash are skipped: chunks commit with their counts
-                size, skip = records_per_chunk(adapter, self.settings), batch.counts.read
-                chunks = chunks_of(adapter, data, options=options, size=size, skip=skip)
-                # the next chunk is read in the worker thread while earlier ones commit
-                ahead = asyncio.ensure_future(_next_chunk(chunks, batch.source))
-                committing: deque[_Commit] = deque()
-                try:
-                    while (chunk := await ahead) is not None:
-                        ahead = asyncio.ensure_future(_next_chunk(chunks, batch.source))
-                        if len(committing) == 2:  # at most two transactions: the one finishing, the one entering
-                            await committing.popleft().task
-                        committing.append(await self._begin(batch, chunk, committing[-1] if committing else None))
-                    while committing:
-                        await committing.popleft().task
-                finally:
-                    for commit in committing:
-                        commit.task.cancel()  # its transaction rolls back; the batch resumes after the last commit
-                    # the worker thread reads the blob file: let it stop before the file closes
-                    await asyncio.gather(ahead, *(commit.task for commit in committing), return_exceptions=True)
+            # records committed before a crash are skipped: chunks commit with their counts
+            reader = await open_reader(
+                adapter,
+                blocks,
+                options=options,
+                size=records_per_chunk(adapter, self.settings),
+                skip=batch.counts.read,
+                apart=batch.size >= self.settings.read_apart_bytes,
+            )
+            try:
+                await self._commit_chunks(batch, reader)
+            finally:
+                await reader.close()
         finally:
             if isinstance(blocks, AsyncGenerator):
                 await blocks.aclose()
 
-    async def _begin(self, batch: Batch, chunk: Chunk, previous: _Commit | None) -> _Commit:
+    async def _commit_chunks(self, batch: Batch, reader: ChunkReader[Any]) -> None:
+        # the next chunk is read while earlier ones commit
+        ahead = asyncio.ensure_future(reader.next())
+        committing: deque[_Commit] = deque()
+        try:
+            while (chunk := await ahead) is not None:
+                ahead = asyncio.ensure_future(reader.next())
+                if len(committing) == 2:  # at most two transactions: the one finishing, the one entering
+                    await committing.popleft().task
+                committing.append(await self._begin(batch, reader, chunk, committing[-1] if committing else None))
+            while committing:
+                await committing.popleft().task
+        finally:
+            for commit in committing:
+                commit.task.cancel()  # its transaction rolls back; the batch resumes after the last commit
+            # the reader may still be reading: let it stop before it is closed
+            await asyncio.gather(ahead, *(commit.task for commit in committing), return_exceptions=True)
+
+    async def _begin(self, batch: Batch, reader: ChunkReader[C], chunk: C, previous: _Commit | None) -> _Commit:
         """Start committing the chunk; return once it has entered the ledger, so the next chunk may enter too."""
         entered = asyncio.Event()
-        task = asyncio.create_task(self._commit(batch, chunk, entered, previous))
+        task = asyncio.create_task(self._commit(batch, reader, chunk, entered, previous))
         waiting = asyncio.create_task(entered.wait())
         await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
         waiting.cancel()
@@ -209,7 +220,9 @@ class BatchProcessor:
             task.result()  # the chunk failed before entering the ledger: say why now
         return _Commit(chunk.record_ids, task)
 
-    async def _commit(self, batch: Batch, chunk: Chunk, entered: asyncio.Event, previous: _Commit | None) -> None:
+    async def _commit(
+        self, batch: Batch, reader: ChunkReader[C], chunk: C, entered: asyncio.Event, previous: _Commit | None
+    ) -> None:
         """One chunk in one transaction. Entering the ledger (most of a chunk's database time) overlaps the
         previous chunk's commit; everything after waits for it, so chunks commit in file order and a failed
         chunk takes the next one down with it, which keeps `read` the count of records durable."""
@@ -226,7 +239,7 @@ class BatchProcessor:
                 if shared:
                     known.update(await ledger_hashes(uow.session, source, shared))
             verdicts = _verdicts(chunk, known)
-            publication = chunk.publish(verdicts)
+            publication = await reader.publication(chunk, verdicts)
             await self._store_attachments(publication)
             for event in publication.events:
                 uow.publish(event)
@@ -264,7 +277,7 @@ class BatchProcessor:
             log.warning("batch %s (%s) failed: %s", batch.batch_id, batch.source, reason)
 
 
-def _verdicts(chunk: Chunk, known: Mapping[str, str]) -> list[Seen]:
+def _verdicts(chunk: ReadChunk, known: Mapping[str, str]) -> list[Seen]:
     """Each accepted record judged against the ledger and against the same record earlier in the chunk."""
     record_ids = chunk.record_ids
     if not known and len(set(record_ids)) == len(record_ids):
@@ -279,7 +292,7 @@ def _verdicts(chunk: Chunk, known: Mapping[str, str]) -> list[Seen]:
 
 
 def _settlement(
-    chunk: Chunk, publication: Publication, known: Mapping[str, str]
+    chunk: ReadChunk, publication: Publication, known: Mapping[str, str]
 ) -> tuple[list[tuple[str, str]], list[str]]:
     """What the ledger must still learn once the chunk is published: the last published content of each record
     whose entry holds other content, and the records entered for this chunk that were not published at all."""
@@ -298,19 +311,6 @@ def _settlement(
     ]
     withdrawn = [record_id for record_id in entered if record_id not in last]
     return changed, withdrawn
-
-
-async def _next_chunk(chunks: Iterator[Chunk], source: str) -> Chunk | None:
-    """The next chunk, read off the event loop (parsing and hashing are CPU work and the blob file blocks), so
-    the loop is left with the chunk's I/O; None after the last."""
-    try:
-        return await asyncio.to_thread(next, chunks, None)
-    except (FileUnreadable, BlobError):
-        raise
-    except Exception as exc:
-        # the adapter's reader itself broke: a generator cannot go on after raising, so the file fails
-        log.exception("the %s adapter stopped reading", source)
-        raise FileUnreadable(f"the {source} adapter stopped with {type(exc).__name__}: {exc}") from exc
 
 
 def _quarantined(rejected: Rejected) -> RejectRow:

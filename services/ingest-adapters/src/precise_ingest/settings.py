@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MIB = 1024**2
 GIB = 1024**3
 
 
@@ -19,6 +20,12 @@ class IngestSettings(BaseSettings):
         default=10_000,
         gt=0,
         description="Reads committed together for ANPR, the high-volume source whose reads travel in batched events.",
+    )
+    read_apart_bytes: int = Field(
+        default=4 * MIB,
+        ge=0,
+        description="Stored files at least this big are parsed in a process of their own, beside the service "
+        "process rather than under its interpreter lock (ADR 0011); smaller ones in a worker thread.",
     )
     poll_seconds: float = Field(
         default=3.0, gt=0, description="How often the drop folder (or container) and unfinished batches are checked."

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
-from precise_contracts.envelope import Event
+from precise_contracts.envelope import SerialisedEvent
 from precise_contracts.events.ingest import (
     MAX_BATCH_BYTES,
     MAX_SIGHTINGS_PER_BATCH,
@@ -388,12 +388,12 @@ class SightingChunk:
     def publish(self, verdicts: Sequence[Seen]) -> Publication:
         kept = [index for index, verdict in enumerate(verdicts) if verdict is not Seen.DUPLICATE]
         updates = {index for index, verdict in enumerate(verdicts) if verdict is Seen.UPDATE}
-        events: list[Event] = []
+        events: list[SerialisedEvent] = []
         published: list[int] = []
         rejects: list[Rejected] = []
         for run in self._runs(kept):
             try:
-                events.append(self._batch(run, updates))
+                events.append(SerialisedEvent.of(self._batch(run, updates)))
             except Exception:
                 log.warning("a batch of %d reads could not be built; building them one by one", len(run), exc_info=True)
             else:
@@ -401,7 +401,7 @@ class SightingChunk:
                 continue
             for index in run:
                 try:
-                    events.append(self._batch([index], updates))
+                    events.append(SerialisedEvent.of(self._batch([index], updates)))
                 except Exception as exc:
                     origin = Origin(self._lines[index], self._raws[index])
                     rejects.append(Rejected(origin, f"could not be processed: {type(exc).__name__}: {exc}"))

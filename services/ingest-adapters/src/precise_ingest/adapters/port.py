@@ -14,7 +14,7 @@ from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
-from precise_contracts.envelope import Event
+from precise_contracts.envelope import Event, SerialisedEvent
 from precise_ingest.fingerprint import Seen
 
 # What an adapter puts in `source.content_hash` of the record it builds: the pipeline replaces it with the
@@ -77,15 +77,16 @@ class SourceAdapter(Protocol):
 
 @dataclass(frozen=True)
 class Publication:
-    """What a chunk publishes once the ledger has judged its records."""
+    """What a chunk publishes once the ledger has judged its records: the events as their JSON, made with the
+    chunk (in the process that read it) and written to the outbox as they are."""
 
-    events: list[Event]
+    events: list[SerialisedEvent]
     published: list[int]  # positions of the accepted records the events carry
     rejects: list[Rejected]  # accepted records whose event could not be built
     attachments: Mapping[str, bytes] = field(default_factory=dict)  # blob key -> bytes the events refer to
 
 
-class Chunk(Protocol):
+class ReadChunk(Protocol):
     """Consecutive records of a file: how many were read, the rejected ones, and the accepted ones' ids and
     content hashes, position by position."""
 
@@ -100,6 +101,10 @@ class Chunk(Protocol):
 
     @property
     def digests(self) -> Sequence[str]: ...
+
+
+class Chunk(ReadChunk, Protocol):
+    """A chunk as its adapter read it, in the process that holds it: it builds its own events."""
 
     def publish(self, verdicts: Sequence[Seen]) -> Publication:
         """The events for the records whose verdict (one per position) is NEW or UPDATE."""

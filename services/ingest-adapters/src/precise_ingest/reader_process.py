@@ -1,0 +1,288 @@
+"""A stored file read in a process of its own (ADR 0011): the parse runs beside the service process, not under
+its interpreter lock.
+
+The service process streams the file's blocks down one pipe and asks for chunks on another. The reader process
+parses one chunk ahead of what it was asked for, and hands each chunk over as what the service process needs of
+it and nothing more: the records' ids and content hashes, the rejects, and the events' JSON as they are if
+every record is new (a new file of reads, the common case). Only a chunk whose records the ledger already
+holds in part is asked back for its events, with the verdicts; one it holds whole publishes nothing.
+
+A process is started per file, from a fork server that has the adapters imported: tens of milliseconds. If it
+dies, the batch stops as after a database error (`ReaderFailed`) and is resumed from its last committed chunk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import multiprocessing
+import multiprocessing.forkserver
+from collections import deque
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any, Self
+
+from precise_ingest.adapters.port import Chunk, ChunkedAdapter, FileUnreadable, Publication, Rejected, SourceAdapter
+from precise_ingest.blobfile import BUFFER_BYTES, StoredFileUnavailable, next_block
+from precise_ingest.chunks import chunks_of, next_chunk
+from precise_ingest.fingerprint import Seen
+
+log = logging.getLogger(__name__)
+
+# Imported once by the fork server, so a reader process starts with them in memory.
+_PRELOAD = [
+    __name__,
+    "precise_ingest.adapters.anpr",
+    "precise_ingest.adapters.ident1",
+    "precise_ingest.adapters.legacy",
+]
+# Chunks a reader keeps after handing them over, to build their events on request: the pipeline has at most one
+# chunk waiting and two committing.
+_KEPT = 4
+_END_OF_FILE = b""
+_NOTHING = Publication([], [], [])
+
+
+class ReaderFailed(RuntimeError):
+    """The reader process stopped or broke: not the file's fault, so the batch is retried from its last chunk."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """What to read the file as: the adapter, its options, the chunk size and the records already committed."""
+
+    adapter: SourceAdapter | ChunkedAdapter
+    options: Mapping[str, Any]
+    size: int
+    skip: int
+
+
+@dataclass(frozen=True)
+class PreparedChunk:
+    """A chunk as the reader process hands it over; `fresh` is its publication if every record is new (None
+    when a record appears twice in it, which the ledger's verdicts decide)."""
+
+    number: int
+    read: int
+    rejects: list[Rejected]
+    record_ids: list[str]
+    digests: list[str]
+    fresh: Publication | None
+
+
+@dataclass(frozen=True)
+class _Publish:
+    number: int
+    verdicts: list[Seen]
+
+
+@dataclass(frozen=True)
+class _Failure:
+    unreadable: bool  # the file's fault (FileUnreadable), or the reader's
+    reason: str
+
+
+_NEXT = "next"
+Reply = PreparedChunk | Publication | _Failure | None
+
+
+def warm_up() -> None:
+    """Start the fork server (it imports the adapters once), so the first file does not wait for it."""
+    _context()
+    multiprocessing.forkserver.ensure_running()
+
+
+def _context() -> Any:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    return context
+
+
+class ProcessReader:
+    """The service process's side: feeds the file to the reader process and asks it for chunks."""
+
+    def __init__(self, process: Any, control: Connection, data: Connection, blocks: AsyncIterator[bytes]) -> None:
+        self._process = process
+        self._control = control
+        self._data = data
+        self._asking = asyncio.Lock()
+        self._broken = False
+        self._feeding = asyncio.create_task(self._feed(blocks))
+
+    @classmethod
+    async def start(cls, task: Task, blocks: AsyncIterator[bytes]) -> Self:
+        context = _context()
+        control, their_control = context.Pipe()
+        their_data, data = context.Pipe(duplex=False)
+        process = context.Process(
+            target=serve, args=(their_control, their_data, task), name=f"{task.adapter.source}-reader", daemon=True
+        )
+        try:
+            await asyncio.to_thread(process.start)
+        except BaseException:
+            for connection in (control, data):
+                connection.close()
+            raise
+        finally:
+            their_control.close()
+            their_data.close()
+        return cls(process, control, data, blocks)
+
+    async def next(self) -> PreparedChunk | None:
+        reply = await self._ask(_NEXT)
+        if reply is not None and not isinstance(reply, PreparedChunk):
+            raise ReaderFailed(f"the reader process answered a chunk request with {type(reply).__name__}")
+        return reply
+
+    async def publication(self, chunk: PreparedChunk, verdicts: Sequence[Seen]) -> Publication:
+        if chunk.fresh is not None and verdicts.count(Seen.NEW) == len(verdicts):
+            return chunk.fresh
+        if verdicts.count(Seen.DUPLICATE) == len(verdicts):
+            return _NOTHING
+        reply = await self._ask(_Publish(chunk.number, list(verdicts)))
+        if not isinstance(reply, Publication):
+            raise ReaderFailed(f"the reader process answered a publication request with {type(reply).__name__}")
+        return reply
+
+    async def close(self) -> None:
+        """Stop the reader process (it holds nothing that needs saving) and the feed."""
+        self._broken = True
+        if self._process.is_alive():
+            self._process.terminate()
+        await asyncio.to_thread(self._process.join, 10)
+        if self._process.is_alive():
+            self._process.kill()
+            await asyncio.to_thread(self._process.join)
+        await asyncio.gather(self._feeding, return_exceptions=True)  # its send fails now the reader is gone
+        self._control.close()
+        self._process.close()
+
+    async def _feed(self, blocks: AsyncIterator[bytes]) -> None:
+        """Stream the file down the data pipe, then its end. A blob store failure closes the pipe without the end,
+        so the reader cannot take a cut-off file for a whole one; `_ask` then raises the store's error."""
+        try:
+            while (block := await next_block(blocks)) is not None:
+                await asyncio.to_thread(self._data.send_bytes, block)
+            await asyncio.to_thread(self._data.send_bytes, _END_OF_FILE)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the reader stopped reading: it failed, or the batch ended early, and says so itself
+        finally:
+            self._data.close()
+
+    async def _ask(self, request: object) -> Reply:
+        async with self._asking:
+            if self._broken:
+                raise ReaderFailed("the reader process was stopped")
+            try:
+                reply: Reply = await asyncio.to_thread(_exchange, self._control, request)
+            except asyncio.CancelledError:
+                self._broken = True  # the answer would go to the next request
+                raise
+            except (EOFError, OSError) as exc:
+                self._broken = True
+                self._raise_feed_failure()
+                raise ReaderFailed(f"the reader process stopped (exit code {self._process.exitcode})") from exc
+        if isinstance(reply, _Failure):
+            self._raise_feed_failure()
+            raise FileUnreadable(reply.reason) if reply.unreadable else ReaderFailed(reply.reason)
+        return reply
+
+    def _raise_feed_failure(self) -> None:
+        if self._feeding.done() and not self._feeding.cancelled() and (failure := self._feeding.exception()):
+            raise failure
+
+
+def _exchange(control: Connection, request: object) -> Reply:
+    control.send(request)
+    reply: Reply = control.recv()
+    return reply
+
+
+# --- the reader process ---------------------------------------------------------------------------------------
+
+
+class _PipeStream(io.RawIOBase):
+    """The file as the service process streams it: blocks, then an empty block for the end."""
+
+    def __init__(self, data: Connection) -> None:
+        self._data = data
+        self._pending = memoryview(b"")
+        self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self._pending:
+            if self._ended:
+                return 0
+            try:
+                block = self._data.recv_bytes()
+            except EOFError:
+                raise StoredFileUnavailable("the stored file's stream broke off before its end") from None
+            if block == _END_OF_FILE:
+                self._ended = True
+                return 0
+            self._pending = memoryview(block)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def serve(control: Connection, data: Connection, task: Task) -> None:
+    """The reader process: answer the service process's requests until it hangs up."""
+    file = io.BufferedReader(_PipeStream(data), buffer_size=BUFFER_BYTES)
+    chunks = chunks_of(task.adapter, file, options=task.options, size=task.size, skip=task.skip)
+    kept: deque[tuple[int, Chunk]] = deque(maxlen=_KEPT)
+    numbered = 0
+
+    def ahead() -> PreparedChunk | _Failure | None:
+        nonlocal numbered
+        try:
+            chunk = next_chunk(chunks, task.adapter.source)
+            if chunk is None:
+                return None
+            numbered += 1
+            kept.append((numbered, chunk))
+            return _prepared(numbered, chunk)
+        except FileUnreadable as exc:
+            return _Failure(True, str(exc))
+        except Exception as exc:
+            log.exception("the reader process failed")
+            return _Failure(False, f"the reader process failed: {type(exc).__name__}: {exc}")
+
+    following = ahead()  # the first chunk is read before it is asked for
+    while True:
+        try:
+            request = control.recv()
+        except EOFError:
+            return
+        if request == _NEXT:
+            control.send(following)
+            if isinstance(following, PreparedChunk):
+                following = ahead()
+        elif isinstance(request, _Publish):
+            control.send(_published(kept, request))
+        else:
+            control.send(_Failure(False, f"the reader process does not know the request {request!r}"))
+
+
+def _prepared(number: int, chunk: Chunk) -> PreparedChunk:
+    record_ids, digests = list(chunk.record_ids), list(chunk.digests)
+    # every record new is the only verdict the reader can foresee, and only for a chunk that holds each once
+    fresh = chunk.publish([Seen.NEW] * len(record_ids)) if len(set(record_ids)) == len(record_ids) else None
+    return PreparedChunk(number, chunk.read, list(chunk.rejects), record_ids, digests, fresh)
+
+
+def _published(kept: deque[tuple[int, Chunk]], request: _Publish) -> Publication | _Failure:
+    for number, chunk in kept:
+        if number == request.number:
+            try:
+                return chunk.publish(request.verdicts)
+            except Exception as exc:
+                log.exception("building the events of chunk %d failed", number)
+                return _Failure(False, f"building the events of a chunk failed: {type(exc).__name__}: {exc}")
+    return _Failure(False, f"the reader process no longer holds chunk {request.number}")
