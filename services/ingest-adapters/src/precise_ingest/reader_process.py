@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Self
 
+from precise_chassis.heap import settle_after_start_up
 from precise_ingest.adapters.port import Chunk, ChunkedAdapter, FileUnreadable, Publication, Rejected, SourceAdapter
 from precise_ingest.blobfile import BUFFER_BYTES, StoredFileUnavailable, next_block
 from precise_ingest.chunks import chunks_of, next_chunk
@@ -234,6 +235,7 @@ class _PipeStream(io.RawIOBase):
 
 def serve(control: Connection, data: Connection, task: Task) -> None:
     """The reader process: answer the service process's requests until it hangs up."""
+    settle_after_start_up()  # as the service process does: parsing makes and drops objects by the million
     file = io.BufferedReader(_PipeStream(data), buffer_size=BUFFER_BYTES)
     chunks = chunks_of(task.adapter, file, options=task.options, size=task.size, skip=task.skip)
     kept: deque[tuple[int, Chunk]] = deque(maxlen=_KEPT)

@@ -222,6 +222,17 @@ def test_sightings_are_published_in_batches_under_the_contract_maximum_in_file_o
     assert [b.batch_id for b in published(chunks)] == [b.batch_id for b in batches]  # the same reads, the same ids
 
 
+def test_a_batch_names_each_camera_once_from_the_first_chunk_of_a_file_on() -> None:
+    elsewhere = {**GOOD, "camera_id": "LDS-N-1", "site_id": "LDS-N", "latitude": 53.8, "longitude": -1.55}
+    reads = [{**(GOOD if n % 2 else elsewhere), "read_id": f"read-{n}"} for n in range(40)]
+    content = "".join(json.dumps(r) + "\n" for r in reads).encode()
+
+    batches = published(chunks_of(content, size=20))
+
+    assert [[camera.camera_id for camera in b.cameras] for b in batches] == [["LDS-N-1", "BHM-E-1"]] * 2
+    assert [b.camera_index[:4] for b in batches] == [(0, 1, 0, 1)] * 2
+
+
 def test_every_batch_fits_a_service_bus_message_even_with_the_longest_fields() -> None:
     longest = {
         **GOOD,

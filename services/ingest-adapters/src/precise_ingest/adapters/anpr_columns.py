@@ -288,8 +288,11 @@ class PositionCache:
             if len(known) >= _MAX_CACHED_POSITIONS:
                 known.clear()
             for index, key in enumerate(keys):
-                if found[index] is _UNKNOWN:
-                    found[index] = known[key] = _position(blank, *key)
+                if found[index] is _UNKNOWN:  # the camera's first read in the file, or a later one in this chunk
+                    position = known.get(key, _UNKNOWN)
+                    if position is _UNKNOWN:
+                        position = known[key] = _position(blank, *key)
+                    found[index] = position
         _note_identical(found, _INVALID, unusual)
         return found
 
