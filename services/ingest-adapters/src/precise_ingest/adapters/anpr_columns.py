@@ -361,9 +361,10 @@ def _content_hashes(cameras: list[Placed], columns: list[list[Any]]) -> list[str
     # only the read id and the image references are free text: where one holds the separator (its text then
     # holds more than eight), the repr of its values (which escapes it) is hashed instead, so two different
     # reads never give the same text
-    for index, separators in enumerate(map(methodcaller("count", _SEPARATOR), texts)):
-        if separators != _SEPARATORS:
-            texts[index] = repr(tuple(column[index] for column in values))
+    if any(_SEPARATOR in "".join(column) for column in (read_ids, values[7], values[8])):
+        for index, separators in enumerate(map(methodcaller("count", _SEPARATOR), texts)):
+            if separators != _SEPARATORS:
+                texts[index] = repr(tuple(column[index] for column in values))
     return list(map(_HEXDIGEST, map(hashlib.sha256, map(str.encode, texts))))
 
 
@@ -389,8 +390,13 @@ class SightingChunk:
         self.digests = _content_hashes(cameras, columns)
 
     def publish(self, verdicts: Sequence[Seen]) -> Publication:
-        kept = [index for index, verdict in enumerate(verdicts) if verdict is not Seen.DUPLICATE]
-        updates = {index for index, verdict in enumerate(verdicts) if verdict is Seen.UPDATE}
+        duplicate, update = Seen.DUPLICATE, Seen.UPDATE  # an enum member looked up per read is a descriptor call
+        kept = (
+            [index for index, verdict in enumerate(verdicts) if verdict is not duplicate]
+            if duplicate in verdicts
+            else list(range(len(verdicts)))
+        )
+        updates = {index for index, verdict in enumerate(verdicts) if verdict is update} if update in verdicts else set()
         events: list[SerialisedEvent] = []
         published: list[int] = []
         rejects: list[Rejected] = []
@@ -465,7 +471,7 @@ class SightingChunk:
             confidences=_pick(columns[CONFIDENCE], run),
             plate_images=_pick(columns[PLATE], run),
             overview_images=_pick(columns[OVERVIEW], run),
-            is_update=tuple(index in updates for index in run),
+            is_update=tuple(index in updates for index in run) if updates else (False,) * len(run),
         )
 
 
