@@ -396,7 +396,9 @@ class SightingChunk:
             if duplicate in verdicts
             else list(range(len(verdicts)))
         )
-        updates = {index for index, verdict in enumerate(verdicts) if verdict is update} if update in verdicts else set()
+        updates = (
+            {index for index, verdict in enumerate(verdicts) if verdict is update} if update in verdicts else set()
+        )
         events: list[SerialisedEvent] = []
         published: list[int] = []
         rejects: list[Rejected] = []
