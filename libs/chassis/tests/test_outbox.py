@@ -6,6 +6,7 @@ import asyncio
 import sys
 import textwrap
 from asyncio.subprocess import PIPE
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,45 @@ async def test_an_event_serialised_in_another_process_is_published_as_if_built_h
     assert envelope.subject == "CASE/2026/0004"
     assert envelope.dataschema == CaseNoteAdded.dataschema()
     assert envelope.decode(CaseNoteAdded) == note
+
+
+async def outbox_rows(db: Database) -> list[tuple[str, bool]]:
+    """Each row left in the outbox: its event id and whether it was published."""
+    async with db.session() as session:
+        rows = await session.execute(select(outbox.c.event_id, outbox.c.published_at).order_by(outbox.c.seq))
+        return [(event_id, published_at is not None) for event_id, published_at in rows]
+
+
+async def test_published_rows_are_deleted_after_the_retention_and_pending_ones_never(
+    db: Database, recording_bus: RecordingBus
+) -> None:
+    relay = OutboxRelay(db, recording_bus, service="casework", retention_seconds=3600)
+    sent = await add_notes(db, "arrest made", "suspect charged")
+    await relay.flush()
+    pending = await add_notes(db, "file sent to the CPS")
+    now = datetime.now(UTC)
+
+    assert await relay.prune(now + timedelta(minutes=59)) == 0  # still within the retention
+    assert await relay.prune(now + timedelta(minutes=61)) == 2
+
+    assert await outbox_rows(db) == [(pending[0], False)]
+    assert recording_bus.ids() == sent
+
+
+async def test_a_running_relay_prunes_what_it_published(db: Database, recording_bus: RecordingBus) -> None:
+    relay = OutboxRelay(db, recording_bus, service="casework", poll_seconds=0.02, retention_seconds=0, prune_seconds=0)
+    relay.start()
+    try:
+        ids = await add_notes(db, "house to house done")
+        relay.wake()
+        for _ in range(200):
+            if not await outbox_rows(db):
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await relay.stop()
+    assert recording_bus.ids() == ids
+    assert await outbox_rows(db) == []
 
 
 async def test_a_service_cannot_publish_what_the_registry_does_not_give_it(db: Database) -> None:

@@ -3,6 +3,10 @@
 A row is marked published only after the broker confirmed it, so a process killed between commit and
 publish publishes after restart; a broker that is down leaves rows pending until it returns. The bus may
 see an event twice (killed after confirm, before marking): consumers' inboxes absorb that.
+
+Published rows are kept for a retention period (what was sent, for an operator to look into), then deleted
+by the relay a bounded batch at a time: at ANPR volumes an outbox kept whole would grow by tens of gigabytes
+a day. Rows not yet published are never deleted.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from precise_chassis.bus.port import Bus, BusUnavailable
 from precise_chassis.database import Database
@@ -25,6 +29,8 @@ from precise_chassis.telemetry.tracing import publish_span
 from precise_contracts.envelope import Envelope
 
 log = logging.getLogger(__name__)
+
+PRUNE_BATCH = 5_000  # published rows deleted per statement, so no prune holds its locks for long
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,8 @@ class OutboxRelay:
         batch_size: int = 200,
         poll_seconds: float = 0.5,
         backoff: RelayBackoff = RelayBackoff(),
+        retention_seconds: float = 86_400.0,
+        prune_seconds: float = 60.0,
         on_published: Callable[[int], None] = lambda _count: None,
     ) -> None:
         self._db = db
@@ -65,6 +73,8 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._backoff = backoff
+        self._retention = timedelta(seconds=retention_seconds)
+        self._prune_seconds = prune_seconds
         self._on_published = on_published
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -102,6 +112,8 @@ class OutboxRelay:
         return published
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_prune = loop.time()
         while True:
             # cleared before reading, so a commit that lands while we publish still wakes the next round
             self._wakeup.clear()
@@ -112,6 +124,12 @@ class OutboxRelay:
                 sent, more = 0, False
             if self._stopping and not more:
                 return
+            if loop.time() >= next_prune:
+                next_prune = loop.time() + self._prune_seconds
+                try:
+                    await self.prune(datetime.now(UTC))
+                except Exception:
+                    log.exception("pruning the outbox of %s failed; trying again later", self.service)
             if more and sent:
                 continue
             with suppress(TimeoutError):
@@ -164,6 +182,27 @@ class OutboxRelay:
                 )
         self._on_published(len(published_seqs))
         return len(published_seqs), failure is None and len(rows) == self._batch_size
+
+    async def prune(self, now: datetime) -> int:
+        """Delete the rows published more than the retention before `now`, oldest first; returns how many."""
+        cutoff = now - self._retention
+        pruned = 0
+        while True:
+            async with self._db.session() as session, session.begin():
+                oldest = (
+                    select(outbox.c.seq)
+                    .where(outbox.c.published_at < cutoff)
+                    .order_by(outbox.c.seq)
+                    .limit(PRUNE_BATCH)
+                    .scalar_subquery()
+                )
+                result = await session.execute(delete(outbox).where(outbox.c.seq.in_(oldest)))
+            deleted = int(result.rowcount)  # type: ignore[attr-defined]
+            pruned += deleted
+            if deleted < PRUNE_BATCH:
+                if pruned:
+                    log.info("pruned %d published outbox rows of %s", pruned, self.service)
+                return pruned
 
     async def _publish_in_order(self, rows: Sequence[Any]) -> tuple[list[int], tuple[int, int, str] | None]:
         """Publish consecutive runs of rows per topic; on a failure, stop so no later row overtakes it."""

@@ -48,6 +48,7 @@ class ServiceRuntime:
             service=service.name,
             batch_size=settings.outbox_batch,
             poll_seconds=settings.outbox_poll_seconds,
+            retention_seconds=settings.outbox_retention_seconds,
             on_published=metrics.outbox_published.labels(service.name).inc,
         )
         self.blobs: BlobStore | None = blob_store_for(settings, service.name) if service.uses_blobs else None

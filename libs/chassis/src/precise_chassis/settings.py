@@ -70,6 +70,9 @@ class PlatformSettings(BaseSettings):
     # outbox relay and shutdown
     outbox_poll_seconds: float = 0.5
     outbox_batch: int = 200
+    outbox_retention_seconds: float = Field(
+        default=86_400.0, ge=0, description="How long published outbox rows are kept before they are deleted."
+    )
     shutdown_grace_seconds: float = 10.0
 
     # telemetry

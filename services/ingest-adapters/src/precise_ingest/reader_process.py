@@ -18,10 +18,12 @@ import io
 import logging
 import multiprocessing
 import multiprocessing.forkserver
+import signal
 from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext, ForkServerProcess
 from typing import Any, Self
 
 from precise_chassis.heap import settle_after_start_up
@@ -39,8 +41,8 @@ _PRELOAD = [
     "precise_ingest.adapters.ident1",
     "precise_ingest.adapters.legacy",
 ]
-# Chunks a reader keeps after handing them over, to build their events on request: the pipeline has at most one
-# chunk waiting and two committing.
+# Chunks a reader keeps, to build their events on request: the one it has read ahead, and those handed over that
+# the pipeline may still publish (at most one waiting and two committing).
 _KEPT = 4
 _END_OF_FILE = b""
 _NOTHING = Publication([], [], [])
@@ -95,7 +97,7 @@ def warm_up() -> None:
     multiprocessing.forkserver.ensure_running()
 
 
-def _context() -> Any:
+def _context() -> ForkServerContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOAD)
     return context
@@ -104,7 +106,9 @@ def _context() -> Any:
 class ProcessReader:
     """The service process's side: feeds the file to the reader process and asks it for chunks."""
 
-    def __init__(self, process: Any, control: Connection, data: Connection, blocks: AsyncIterator[bytes]) -> None:
+    def __init__(
+        self, process: ForkServerProcess, control: Connection, data: Connection, blocks: AsyncIterator[bytes]
+    ) -> None:
         self._process = process
         self._control = control
         self._data = data
@@ -235,6 +239,7 @@ class _PipeStream(io.RawIOBase):
 
 def serve(control: Connection, data: Connection, task: Task) -> None:
     """The reader process: answer the service process's requests until it hangs up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the service, which then stops its readers
     settle_after_start_up()  # as the service process does: parsing makes and drops objects by the million
     file = io.BufferedReader(_PipeStream(data), buffer_size=BUFFER_BYTES)
     chunks = chunks_of(task.adapter, file, options=task.options, size=task.size, skip=task.skip)
