@@ -1,11 +1,12 @@
 """A stored blob as the blocking binary file the adapters read, for use in a worker thread: each read pulls
-the next block from the blob store on the event loop, so a file of any size streams through bounded memory."""
+the next block from the blob store on the event loop, so a file of any size streams through bounded memory.
+A reader process (`reader_process`) reads the same blocks as they come down its pipe, through `block_file`."""
 
 from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import BinaryIO
 
 from precise_chassis.blob.port import BlobError
@@ -17,10 +18,11 @@ class StoredFileUnavailable(BlobError):
     """The blob store failed while the file was being read; the batch is retried later."""
 
 
-class _BlobStream(io.RawIOBase):
-    def __init__(self, blocks: AsyncIterator[bytes], loop: asyncio.AbstractEventLoop) -> None:
-        self._blocks = blocks
-        self._loop = loop
+class _Blocks(io.RawIOBase):
+    """A file read from blocks that a blocking call gives one after the other (None after the last)."""
+
+    def __init__(self, following: Callable[[], bytes | None]) -> None:
+        self._following = following
         self._pending = memoryview(b"")
         self._ended = False
 
@@ -31,7 +33,7 @@ class _BlobStream(io.RawIOBase):
         while not self._pending:
             if self._ended:
                 return 0
-            block = asyncio.run_coroutine_threadsafe(self._next(), self._loop).result()
+            block = self._following()
             if block is None:
                 self._ended = True
                 return 0
@@ -41,8 +43,10 @@ class _BlobStream(io.RawIOBase):
         self._pending = self._pending[size:]
         return size
 
-    async def _next(self) -> bytes | None:
-        return await next_block(self._blocks)
+
+def block_file(following: Callable[[], bytes | None]) -> BinaryIO:
+    """The blocks as one buffered binary file."""
+    return io.BufferedReader(_Blocks(following), buffer_size=BUFFER_BYTES)
 
 
 async def next_block(blocks: AsyncIterator[bytes]) -> bytes | None:
@@ -60,4 +64,4 @@ async def next_block(blocks: AsyncIterator[bytes]) -> bytes | None:
 
 def blob_file(blocks: AsyncIterator[bytes], loop: asyncio.AbstractEventLoop) -> BinaryIO:
     """Read it only off the event loop (asyncio.to_thread); close `blocks` on the loop when done."""
-    return io.BufferedReader(_BlobStream(blocks, loop), buffer_size=BUFFER_BYTES)
+    return block_file(lambda: asyncio.run_coroutine_threadsafe(next_block(blocks), loop).result())

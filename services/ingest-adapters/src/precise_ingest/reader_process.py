@@ -14,7 +14,6 @@ dies, the batch stops as after a database error (`ReaderFailed`) and is resumed 
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import multiprocessing
 import multiprocessing.forkserver
@@ -22,13 +21,14 @@ import signal
 from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext, ForkServerProcess
 from typing import Any, Self
 
 from precise_chassis.heap import settle_after_start_up
 from precise_ingest.adapters.port import Chunk, ChunkedAdapter, FileUnreadable, Publication, Rejected, SourceAdapter
-from precise_ingest.blobfile import BUFFER_BYTES, StoredFileUnavailable, next_block
+from precise_ingest.blobfile import StoredFileUnavailable, block_file, next_block
 from precise_ingest.chunks import chunks_of, next_chunk
 from precise_ingest.fingerprint import Seen
 
@@ -208,40 +208,20 @@ def _exchange(control: Connection, request: object) -> Reply:
 # --- the reader process ---------------------------------------------------------------------------------------
 
 
-class _PipeStream(io.RawIOBase):
-    """The file as the service process streams it: blocks, then an empty block for the end."""
-
-    def __init__(self, data: Connection) -> None:
-        self._data = data
-        self._pending = memoryview(b"")
-        self._ended = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        while not self._pending:
-            if self._ended:
-                return 0
-            try:
-                block = self._data.recv_bytes()
-            except EOFError:
-                raise StoredFileUnavailable("the stored file's stream broke off before its end") from None
-            if block == _END_OF_FILE:
-                self._ended = True
-                return 0
-            self._pending = memoryview(block)
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
+def _received(data: Connection) -> bytes | None:
+    """The next block the service process streamed, None at the end it marks."""
+    try:
+        block = data.recv_bytes()
+    except EOFError:
+        raise StoredFileUnavailable("the stored file's stream broke off before its end") from None
+    return None if block == _END_OF_FILE else block
 
 
 def serve(control: Connection, data: Connection, task: Task) -> None:
     """The reader process: answer the service process's requests until it hangs up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the service, which then stops its readers
     settle_after_start_up()  # as the service process does: parsing makes and drops objects by the million
-    file = io.BufferedReader(_PipeStream(data), buffer_size=BUFFER_BYTES)
+    file = block_file(partial(_received, data))
     chunks = chunks_of(task.adapter, file, options=task.options, size=task.size, skip=task.skip)
     kept: deque[tuple[int, Chunk]] = deque(maxlen=_KEPT)
     numbered = 0
