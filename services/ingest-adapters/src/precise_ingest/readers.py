@@ -10,6 +10,8 @@ a process costs tens of milliseconds, which a file of a few megabytes repays.
 from __future__ import annotations
 
 import asyncio
+import logging
+import pickle
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -19,6 +21,7 @@ from precise_ingest.chunks import chunks_of, next_chunk
 from precise_ingest.fingerprint import Seen
 from precise_ingest.reader_process import ProcessReader, Task
 
+log = logging.getLogger(__name__)
 C = TypeVar("C", bound=ReadChunk)
 
 
@@ -69,5 +72,9 @@ async def open_reader(
     """A reader of the stored file's `blocks`: in a process of its own (`apart`) or in a worker thread."""
     task = Task(adapter, options, size, skip)
     if apart:
-        return await ProcessReader.start(task, blocks)
+        try:
+            return await ProcessReader.start(task, blocks)
+        except (OSError, pickle.PicklingError, AttributeError, TypeError):
+            # no process to be had, or an adapter that cannot be sent to one: the file is still read, here
+            log.warning("the %s file is read in a thread: no reader process could start", adapter.source, exc_info=True)
     return ThreadReader(task, blocks)
