@@ -57,12 +57,13 @@ class SerialisedEvent:
     never re-made. `Envelope.wrap` takes it as it takes an `Event`."""
 
     type: str
+    dataschema: str
     subject: str | None
     data: bytes
 
     @classmethod
     def of(cls, event: Event) -> Self:
-        return cls(event.type, event.subject(), event.__pydantic_serializer__.to_json(event))
+        return cls(event.type, event.dataschema(), event.subject(), event.__pydantic_serializer__.to_json(event))
 
 
 class Envelope(BaseModel):
@@ -121,7 +122,7 @@ class Envelope(BaseModel):
             type=event.type,
             subject=event.subject,
             time=time or datetime.now(UTC),
-            dataschema=SCHEMA_URN + event.type,
+            dataschema=event.dataschema,
             traceparent=traceparent,
             data=event.data,
         )

@@ -45,7 +45,6 @@ _PRELOAD = [
 # the pipeline may still publish (at most one waiting and two committing).
 _KEPT = 4
 _END_OF_FILE = b""
-_NOTHING = Publication([], [], [])
 
 
 class ReaderFailed(RuntimeError):
@@ -145,7 +144,7 @@ class ProcessReader:
         if chunk.fresh is not None and verdicts.count(Seen.NEW) == len(verdicts):
             return chunk.fresh
         if verdicts.count(Seen.DUPLICATE) == len(verdicts):
-            return _NOTHING
+            return Publication([], [], [])
         reply = await self._ask(_Publish(chunk.number, list(verdicts)))
         if not isinstance(reply, Publication):
             raise ReaderFailed(f"the reader process answered a publication request with {type(reply).__name__}")
