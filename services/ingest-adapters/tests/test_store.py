@@ -74,3 +74,14 @@ async def test_records_with_ids_in_any_script_are_found_by_every_ledger_query(db
     async with db.session() as session, session.begin():
         held = await ledger_hashes(session, "legacy/custody", ids)
     assert held == {ids[0]: "c" * 64, ids[2]: "a" * 64, ids[3]: "a" * 64}
+
+
+async def test_a_chunk_whose_transaction_rolls_back_leaves_nothing_in_the_ledger(db: Database) -> None:
+    reads = [(f"read-{n:05d}", f"{n:064x}") for n in range(100)]
+    now = datetime.now(UTC)
+    async with db.session() as session, session.begin():
+        await enter_in_ledger(session, "anpr", reads, batch_id="a" * 32, now=now)
+        await session.rollback()  # the chunk failed before it committed
+    async with db.session() as session, session.begin():
+        held = await enter_in_ledger(session, "anpr", reads, batch_id="b" * 32, now=now)
+    assert held == {}

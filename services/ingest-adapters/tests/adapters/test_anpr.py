@@ -230,7 +230,36 @@ def test_a_batch_names_each_camera_once_from_the_first_chunk_of_a_file_on() -> N
     batches = published(chunks_of(content, size=20))
 
     assert [[camera.camera_id for camera in b.cameras] for b in batches] == [["LDS-N-1", "BHM-E-1"]] * 2
-    assert [b.camera_index[:4] for b in batches] == [(0, 1, 0, 1)] * 2
+    assert [b.camera_index for b in batches] == [(0,) * 10 + (1,) * 10] * 2
+
+
+def test_a_chunk_is_published_camera_by_camera_each_cameras_reads_in_file_order() -> None:
+    elsewhere = {**GOOD, "camera_id": "LDS-N-1", "site_id": "LDS-N", "latitude": 53.8, "longitude": -1.55}
+    reads = [{**(GOOD if n % 3 else elsewhere), "read_id": f"read-{n}"} for n in range(12)]
+    content = "".join(json.dumps(r) + "\n" for r in reads).encode()
+
+    (batch,) = published(chunks_of(content, size=12))
+
+    assert list(batch.read_ids) == [f"read-{n}" for n in (0, 3, 6, 9, 1, 2, 4, 5, 7, 8, 10, 11)]
+    assert [s.camera_id for s in batch.sightings()] == ["LDS-N-1"] * 4 + ["BHM-E-1"] * 8
+
+
+def test_a_chunk_where_a_read_comes_twice_is_published_in_file_order() -> None:
+    elsewhere = {**GOOD, "camera_id": "LDS-N-1", "site_id": "LDS-N", "latitude": 53.8, "longitude": -1.55}
+    reads = [
+        {**GOOD, "read_id": "read-1", "lane": 1},
+        {**elsewhere, "read_id": "read-2"},
+        {**elsewhere, "read_id": "read-1", "lane": 2},  # the same read, corrected: its camera too
+    ]
+    content = "".join(json.dumps(r) + "\n" for r in reads).encode()
+
+    batches = published(chunks_of(content, size=3))
+
+    assert [(s.read_id, s.camera_id, s.lane) for b in batches for s in b.sightings()] == [
+        ("read-1", "BHM-E-1", 1),
+        ("read-2", "LDS-N-1", GOOD["lane"]),
+        ("read-1", "LDS-N-1", 2),
+    ]
 
 
 def test_every_batch_fits_a_service_bus_message_even_with_the_longest_fields() -> None:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from bisect import bisect_right
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from itertools import repeat
-from operator import is_, methodcaller
+from itertools import accumulate, repeat
+from operator import add, is_, itemgetter, methodcaller, mul, ne
 from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
@@ -391,28 +392,34 @@ class SightingChunk:
 
     def publish(self, verdicts: Sequence[Seen]) -> Publication:
         duplicate, update = Seen.DUPLICATE, Seen.UPDATE  # an enum member looked up per read is a descriptor call
-        kept = (
+        order = (
             [index for index, verdict in enumerate(verdicts) if verdict is not duplicate]
             if duplicate in verdicts
             else list(range(len(verdicts)))
         )
-        updates = (
-            {index for index, verdict in enumerate(verdicts) if verdict is update} if update in verdicts else set()
-        )
+        once = len(set(self.record_ids)) == len(self.record_ids)
+        if once:
+            # no read's meaning depends on another's place, so each camera's reads go together (in file order,
+            # the sort being stable) and a batch names a few dozen cameras rather than hundreds (ADR 0013); where
+            # a read comes twice, the file's order is kept, so its later version stays the update
+            order.sort(key=self._columns[CAMERA].__getitem__)
+        columns = _in_order(self._columns, order)
+        updated = [verdicts[index] is update for index in order] if update in verdicts else None
         events: list[SerialisedEvent] = []
         published: list[int] = []
         rejects: list[Rejected] = []
-        for run in self._runs(kept):
+        for start, end in _runs(columns, [camera.size for camera in self._cameras], once=once):
             try:
-                events.append(SerialisedEvent.of(self._batch(run, updates)))
+                events.append(SerialisedEvent.of(self._batch(columns, start, end, updated)))
             except Exception:
-                log.warning("a batch of %d reads could not be built; building them one by one", len(run), exc_info=True)
+                log.warning("a batch of %d reads could not be built; one by one instead", end - start, exc_info=True)
             else:
-                published.extend(run)
+                published.extend(order[start:end])
                 continue
-            for index in run:
+            for position in range(start, end):
+                index = order[position]
                 try:
-                    events.append(SerialisedEvent.of(self._batch([index], updates)))
+                    events.append(SerialisedEvent.of(self._batch(columns, position, position + 1, updated)))
                 except Exception as exc:
                     origin = Origin(self._lines[index], self._raws[index])
                     rejects.append(Rejected(origin, f"could not be processed: {type(exc).__name__}: {exc}"))
@@ -420,43 +427,15 @@ class SightingChunk:
                     published.append(index)
         return Publication(events, published, rejects)
 
-    def _runs(self, kept: list[int]) -> Iterator[list[int]]:
-        """The reads to publish, cut into batches under the contract's count and the message size budget; a
-        read id may appear once per batch, so a second version of a read starts the next batch."""
-        read_ids, cameras = self.record_ids, self._columns[CAMERA]
-        sizes = [camera.size for camera in self._cameras]
-        plates, overviews = self._columns[PLATE], self._columns[OVERVIEW]
-        run: list[int] = []
-        ids: set[str] = set()
-        used: set[int] = set()
-        size = 0
-        for index in kept:
-            read_id, camera, plate, overview = read_ids[index], cameras[index], plates[index], overviews[index]
-            cost = _READ_OVERHEAD + len(read_id) + (len(plate) if plate else 0) + (len(overview) if overview else 0)
-            first_sight = camera not in used
-            if run and (
-                len(run) == MAX_SIGHTINGS_PER_BATCH
-                or read_id in ids
-                or size + cost + (sizes[camera] if first_sight else 0) > MAX_BATCH_BYTES
-            ):
-                yield run
-                run, ids, used, size, first_sight = [], set(), set(), 0, True
-            if first_sight:
-                used.add(camera)
-                cost += sizes[camera]
-            run.append(index)
-            ids.add(read_id)
-            size += cost
-        if run:
-            yield run
-
-    def _batch(self, run: list[int], updates: set[int]) -> VehicleSightingsBatched:
-        columns = self._columns
-        local: dict[int, int] = {}
-        read_ids = _pick(columns[READ_ID], run)
+    def _batch(
+        self, columns: list[list[Any]], start: int, end: int, updated: list[bool] | None
+    ) -> VehicleSightingsBatched:
+        """The reads from `start` to `end` of the columns in publishing order, as one event."""
+        read_ids = tuple(columns[READ_ID][start:end])
         # the batch id derives from its reads, so publishing the same reads again gives the same id
         batch_id = hashlib.sha256("\n".join(read_ids).encode()).hexdigest()
-        camera_index = tuple(local.setdefault(columns[CAMERA][index], len(local)) for index in run)
+        placed = columns[CAMERA][start:end]
+        local = {camera: number for number, camera in enumerate(dict.fromkeys(placed))}
         # Not validated again: every value is already the contract's type, validated a column at a time by
         # `build`, and `_runs` keeps each read id once per batch; validating 1,000 reads again would cost the
         # service process, the bottleneck of ANPR ingest, a microsecond a read (a test validates what it builds).
@@ -464,23 +443,64 @@ class SightingChunk:
             batch_id=batch_id,
             source=_SOURCE,
             read_ids=read_ids,
-            camera_index=camera_index,
+            camera_index=tuple(map(local.__getitem__, placed)),
             cameras=tuple(self._cameras[camera].position for camera in local),
-            vrms=_pick(columns[VRM], run),
-            read_at=_pick(columns[READ_AT], run),
-            lanes=_pick(columns[LANE], run),
-            directions=_pick(columns[DIRECTION], run),
-            confidences=_pick(columns[CONFIDENCE], run),
-            plate_images=_pick(columns[PLATE], run),
-            overview_images=_pick(columns[OVERVIEW], run),
-            is_update=tuple(index in updates for index in run) if updates else (False,) * len(run),
+            vrms=tuple(columns[VRM][start:end]),
+            read_at=tuple(columns[READ_AT][start:end]),
+            lanes=tuple(columns[LANE][start:end]),
+            directions=tuple(columns[DIRECTION][start:end]),
+            confidences=tuple(columns[CONFIDENCE][start:end]),
+            plate_images=tuple(columns[PLATE][start:end]),
+            overview_images=tuple(columns[OVERVIEW][start:end]),
+            is_update=tuple(updated[start:end]) if updated else (False,) * (end - start),
         )
 
 
-def _pick(column: Sequence[Any], run: Sequence[int]) -> tuple[Any, ...]:
-    if run[-1] - run[0] + 1 == len(run):  # consecutive reads, as when nothing in the chunk was a duplicate
-        return tuple(column[run[0] : run[-1] + 1])
-    return tuple(column[index] for index in run)
+def _runs(columns: list[list[Any]], camera_sizes: list[int], *, once: bool) -> Iterator[tuple[int, int]]:
+    """The reads to publish (columns in publishing order), cut into batches under the contract's count and the
+    message size budget, as (start, end) positions. A read counts its camera's position where its camera
+    differs from the read before's: exact when each camera's reads are together, never under where they are
+    not. A read id may appear once per batch, so a second version of a read starts the next batch."""
+    read_ids, cameras = columns[READ_ID], columns[CAMERA]
+    count = len(read_ids)
+    changed = [True, *map(ne, cameras[1:], cameras)]
+    plates = [len(plate) if plate else 0 for plate in columns[PLATE]]
+    overviews = [len(overview) if overview else 0 for overview in columns[OVERVIEW]]
+    texts = map(add, map(len, read_ids), map(add, plates, overviews))
+    positions = map(mul, map(camera_sizes.__getitem__, cameras), changed)
+    total = list(accumulate(map(add, map(add, texts, positions), repeat(_READ_OVERHEAD)), initial=0))
+    again = [] if once else _second_versions(read_ids)
+    start = 0
+    while start < count:
+        # a batch starting within a camera's reads names that camera too
+        budget = MAX_BATCH_BYTES - (0 if changed[start] else camera_sizes[cameras[start]])
+        end = min(bisect_right(total, total[start] + budget) - 1, start + MAX_SIGHTINGS_PER_BATCH, count)
+        end = min((position for position, first in again if start < position < end and first >= start), default=end)
+        end = max(end, start + 1)  # a read bigger than the budget alone still goes, in a batch of its own
+        yield start, end
+        start = end
+
+
+def _in_order(columns: list[list[Any]], order: list[int]) -> list[list[Any]]:
+    """The values of the reads at these positions, in this order."""
+    if order == list(range(len(columns[READ_ID]))):
+        return columns
+    if len(order) < 2:  # an itemgetter of one position gives the value, not a tuple of it
+        return [[column[index] for index in order] for column in columns]
+    pick = itemgetter(*order)
+    return [list(pick(column)) for column in columns]
+
+
+def _second_versions(read_ids: list[str]) -> list[tuple[int, int]]:
+    """Each read that repeats an earlier read's id, as (its position, the earlier one's)."""
+    seen: dict[str, int] = {}
+    again: list[tuple[int, int]] = []
+    for position, read_id in enumerate(read_ids):
+        earlier = seen.get(read_id)
+        if earlier is not None:
+            again.append((position, earlier))
+        seen[read_id] = position
+    return again
 
 
 def row_of(read: Mapping[str, Any]) -> Row:
