@@ -5,8 +5,9 @@ the block list with If-None-Match: * so an existing blob is never overwritten: o
 one commit succeeds. Block ids carry the put's own id, so racing puts never mix each other's blocks. A
 put that fails before its commit leaves only uncommitted blocks, which are not a blob and which the
 service discards (after a week). The SHA-256 is stored as blob metadata. Reads fetch `READ_RANGE` at a
-time, which bounds their memory: a range per request costs the storage service (and Azurite, on a local
-host) far less than the same bytes in 4 MiB requests.
+time after a smaller first range (`FIRST_RANGE`, so what reads the blob starts sooner), which bounds their
+memory: a range per request costs the storage service (and Azurite, on a local host) far less than the same
+bytes in 4 MiB requests.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from precise_chassis.blob.port import (
 
 DEFAULT_BLOCK_SIZE = 4 * 1024 * 1024
 READ_RANGE = 16 * 1024 * 1024
+FIRST_RANGE = 4 * 1024 * 1024  # a download's first response: its reader starts on it while the next range comes
 MAX_BLOCKS = 50_000  # Azure's limit per blob: with 4 MiB blocks a blob can hold about 195 GiB
 
 
@@ -200,9 +202,9 @@ class AzureBlobStore:
 
 
 def _download_limits(block_size: int) -> dict[str, Any]:
-    # The SDK otherwise fetches up to 32 MiB in the first response of a download.
-    read_range = max(block_size, READ_RANGE)
-    return {"max_single_get_size": read_range, "max_chunk_get_size": read_range}
+    # The SDK otherwise fetches up to 32 MiB in the first response of a download: an ANPR file's first reads
+    # then wait for 32 MiB to arrive (0.1-0.2 s from Azurite here) before any is parsed.
+    return {"max_single_get_size": FIRST_RANGE, "max_chunk_get_size": max(block_size, READ_RANGE)}
 
 
 def _as_datetime(value: object) -> datetime:
