@@ -215,3 +215,22 @@ async def test_an_upload_beyond_the_limit_gets_413_by_its_length_or_while_stream
         assert "1000 bytes" in streamed.json()["detail"]
         small = await upload(client, writer, b"z" * 100)
         assert small.status_code == 202
+
+
+async def test_a_file_name_holding_a_control_character_is_refused_with_a_reason(
+    client: httpx.AsyncClient, writer: dict[str, str]
+) -> None:
+    boundary = "precise-boundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="nominals\x00.csv"\r\n\r\n'
+        f"x\r\n--{boundary}--\r\n"
+    ).encode()
+    answer = await client.post(
+        "/ingest/v1/pnc/files",
+        content=body,
+        headers=writer | {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+
+    assert answer.status_code == 422
+    assert "control character" in answer.json()["detail"]
+    assert (await upload(client, writer, b"x", name="Łódź nominals (copy).csv")).status_code == 202

@@ -271,7 +271,7 @@ class BatchProcessor:
                 status,
                 processor=self.processor,
                 now=datetime.now(UTC),
-                reason=reason[:MAX_REASON] if reason else None,
+                reason=_storable(reason[:MAX_REASON]) if reason else None,
             )
         if reason:
             log.warning("batch %s (%s) failed: %s", batch.batch_id, batch.source, reason)
@@ -317,10 +317,16 @@ def _quarantined(rejected: Rejected) -> RejectRow:
     field, reason = rejected.field, rejected.reason
     return RejectRow(
         line=rejected.origin.line,
-        field=field[:MAX_FIELD] if field else None,
-        reason=reason[:MAX_REASON],
+        field=_storable(field[:MAX_FIELD]) if field else None,
+        reason=_storable(reason[:MAX_REASON]),
         original=rejected.origin.raw,
     )
+
+
+def _storable(text: str) -> str:
+    """The text with any NUL written as an escape: PostgreSQL's text holds every character but that one, and a
+    reason may quote what the file held."""
+    return text.replace("\x00", "\\x00")
 
 
 async def _once(content: bytes) -> AsyncIterator[bytes]:

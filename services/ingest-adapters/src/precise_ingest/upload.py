@@ -3,6 +3,7 @@ arrive, never held whole in memory nor spooled to a temporary file, and counted 
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 MAX_FIELD_BYTES = 4096  # the form's text fields (mapping) are names, not documents
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class BadUpload(ValueError):
@@ -119,6 +121,8 @@ class MultipartFile:
             if self._files > 1:
                 raise BadUpload("send one file per upload")
             self._part.filename = options[b"filename"].decode("utf-8", "replace")
+            if _CONTROL.search(self._part.filename):  # a NUL cannot even be stored
+                raise BadUpload(f"the file name {self._part.filename!r} holds a control character")
             self.filename = self._part.filename
 
     def _data(self, data: bytes, start: int, end: int) -> None:

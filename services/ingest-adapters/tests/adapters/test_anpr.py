@@ -353,6 +353,15 @@ def test_the_adapter_accepts_exactly_what_the_contract_accepts(field: str, value
 def test_a_reads_content_hash_stays_what_earlier_releases_entered_in_the_ledger() -> None:
     # a new hash for the same read would publish every read of a file ingested before as an update
     (usual,) = chunks_of(f"{HEADER}\r\n{csv_line(GOOD)}".encode())
-    (separator_in_id,) = chunks_of(json.dumps({**GOOD, "read_id": "R\x1f1"}).encode() + b"\n")
+    # an image reference is free text and may hold the unit separator that joins a read's values for hashing
+    (separator_in_image,) = chunks_of(json.dumps({**GOOD, "plate_image": "images/R\x1f1-plate.jpg"}).encode() + b"\n")
     assert usual.digests == ["8f0f750fed8a91fa00961910b3e2cef41ff6e858e9fac173a0ea8b45312cdfb4"]
-    assert separator_in_id.digests == ["f147d23d6cdf5ba453dde76dd5b4a9dbf389bd097dd0a05fc59b20a0a909a368"]
+    assert separator_in_image.digests == ["b62138c5fac4b42ccdcbe194aed5166ff7dc42d2eabb09fab15771a44fe6d943"]
+
+
+def test_a_read_id_holding_a_control_character_is_rejected_naming_the_field() -> None:
+    sightings, rejects = read_all(json.dumps({**GOOD, "read_id": "R\x001"}).encode() + b"\n")
+
+    assert sightings == []
+    assert [(r.field, r.origin.line) for r in rejects] == [("read_id", 1)]
+    assert "'R\\x001'" in rejects[0].reason

@@ -83,3 +83,14 @@ def test_a_blob_is_referenced_by_key_and_digest() -> None:
         BlobRef(key="anpr/plates/read-1.jpg", sha256="not-a-digest")
     with pytest.raises(ValidationError, match="key"):
         BlobRef(key="", sha256=DIGEST)
+
+
+@pytest.mark.parametrize("record_id", ["REC\x00123", "REC\n123", "REC\t123", "REC\x7f"])
+def test_a_record_id_holding_a_control_character_is_refused(record_id: str) -> None:
+    with pytest.raises(ValidationError, match="record_id"):
+        SourceRecordRef.model_validate({**RECORD, "record_id": record_id})
+
+
+def test_a_record_id_in_any_script_with_punctuation_is_kept_as_written() -> None:
+    for record_id in ("LEG/Łódź-Ærø-07", "ANPR-читать-1", "98/1234567L", "rid é 🚗"):
+        assert SourceRecordRef.model_validate({**RECORD, "record_id": record_id}).record_id == record_id

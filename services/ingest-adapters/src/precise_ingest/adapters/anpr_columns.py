@@ -359,10 +359,10 @@ def _content_hashes(cameras: list[Placed], columns: list[list[Any]]) -> list[str
         [overview or "" for overview in overviews],
     )
     texts = list(map(_SEPARATOR.join, zip(*values, strict=True)))
-    # only the read id and the image references are free text: where one holds the separator (its text then
-    # holds more than eight), the repr of its values (which escapes it) is hashed instead, so two different
-    # reads never give the same text
-    if any(_SEPARATOR in "".join(column) for column in (read_ids, values[7], values[8])):
+    # only the image references are free text (a read id holds no control character: the contract refuses it):
+    # where one holds the separator (its text then holds more than eight), the repr of its values (which escapes
+    # it) is hashed instead, so two different reads never give the same text
+    if any(_SEPARATOR in "".join(column) for column in (values[7], values[8])):
         for index, separators in enumerate(map(methodcaller("count", _SEPARATOR), texts)):
             if separators != _SEPARATORS:
                 texts[index] = repr(tuple(column[index] for column in values))

@@ -15,8 +15,11 @@ class Part(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
-# Ids as the source wrote them: record ids, camera ids, references.
-Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+# Ids as the source wrote them: record ids, camera ids, references. Printable: a control character (a NUL, a
+# line break) in an id is a broken export, and no database keys a record by text holding a NUL.
+Identifier = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
 # One line of human text: a name, a town, an offence summary.
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 # Free text: intelligence, marker details, incident descriptions.
