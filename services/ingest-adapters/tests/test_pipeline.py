@@ -184,6 +184,78 @@ async def test_a_reject_whose_reason_quotes_a_nul_is_quarantined_with_it_escaped
     assert reject.original == b"98/12\x0034L\n"
 
 
+async def test_a_file_whose_name_holds_a_nul_is_recorded_with_it_escaped(runtime: ServiceRuntime) -> None:
+    assert runtime.blobs is not None
+
+    async def content() -> AsyncIterator[bytes]:
+        yield json.dumps(READ).encode() + b"\n"
+
+    upload = Upload(source="anpr", mapping=None, filename="reads\x00.jsonl", submitted_by="drop-box")
+    batch = await receive(runtime, runtime.blobs, upload, content())
+
+    assert (await batch_of(runtime, batch.batch_id)).filename == "reads\\x00.jsonl"
+
+
+async def attempts(runtime: ServiceRuntime, settings: IngestSettings, times: int) -> tuple[str, list[str]]:
+    """A stored file of three reads, and how each attempt at its batch ended (the error that stopped it, or
+    "ended"), each made once the last one's claim has lapsed."""
+    assert runtime.blobs is not None
+    batch_id = await stored(runtime, [{**READ, "read_id": f"R{n}"} for n in range(3)])
+    outcomes = []
+    for _ in range(times):
+        await asyncio.sleep(settings.lease_seconds * 2)
+        try:
+            await BatchProcessor(runtime, runtime.blobs, settings).process(batch_id)
+        except Exception as exc:
+            outcomes.append(type(exc).__name__)
+        else:
+            outcomes.append("ended")
+    return batch_id, outcomes
+
+
+async def test_a_batch_that_stops_the_same_way_every_time_fails_with_that_error(
+    runtime: ServiceRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def failing(self: BatchProcessor, publication: Publication) -> None:
+        raise RuntimeError("the attachment store is full")
+
+    monkeypatch.setattr(BatchProcessor, "_store_attachments", failing)
+    settings = IngestSettings(anpr_chunk_records=2, lease_seconds=0.05, max_stalls=3)
+
+    batch_id, outcomes = await attempts(runtime, settings, 3)
+
+    assert outcomes == ["RuntimeError", "RuntimeError", "ended"]
+    failed = await batch_of(runtime, batch_id)
+    assert failed.status is BatchStatus.FAILED
+    assert failed.failure_reason == (
+        "stopped 3 times in a row after record 0, each time before committing more: "
+        "RuntimeError: the attachment store is full"
+    )
+
+
+async def test_a_batch_that_gets_further_each_time_is_not_failed_for_its_stops(
+    runtime: ServiceRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storing, calls = BatchProcessor._store_attachments, 0
+
+    async def failing_twice(self: BatchProcessor, publication: Publication) -> None:
+        nonlocal calls
+        calls += 1
+        if calls in (1, 3):  # the first chunk on the first attempt, the second chunk on the second
+            raise RuntimeError("the attachment store is busy")
+        await storing(self, publication)
+
+    monkeypatch.setattr(BatchProcessor, "_store_attachments", failing_twice)
+
+    batch_id, outcomes = await attempts(
+        runtime, IngestSettings(anpr_chunk_records=2, lease_seconds=0.05, max_stalls=2), 3
+    )
+
+    assert outcomes == ["RuntimeError", "RuntimeError", "ended"]
+    done = await batch_of(runtime, batch_id)
+    assert (done.status, done.counts) == (BatchStatus.COMPLETED, Counts(3, 3, 0, 0))
+
+
 async def test_the_same_file_again_publishes_nothing(runtime: ServiceRuntime, settings: IngestSettings) -> None:
     reads = [{**READ, "read_id": f"R{n}"} for n in range(7)]
     assert await ingest(runtime, settings, reads) == Counts(7, 7, 0, 0)

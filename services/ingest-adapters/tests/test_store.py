@@ -4,12 +4,23 @@ chunk of the same source reads back, however many records a chunk holds."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from precise_ingest.service import service
-from precise_ingest.store import enter_in_ledger, ledger_hashes, settle_in_ledger
+from precise_ingest.store import (
+    Batch,
+    BatchStatus,
+    Counts,
+    add_batch,
+    add_counts,
+    add_stall,
+    claim_batch,
+    enter_in_ledger,
+    ledger_hashes,
+    settle_in_ledger,
+)
 
 from precise_chassis.database import Database
 from precise_chassis.testing.databases import BACKENDS, migrated
@@ -85,3 +96,31 @@ async def test_a_chunk_whose_transaction_rolls_back_leaves_nothing_in_the_ledger
     async with db.session() as session, session.begin():
         held = await enter_in_ledger(session, "anpr", reads, batch_id="b" * 32, now=now)
     assert held == {}
+
+
+async def test_a_batch_counts_its_stops_in_a_row_until_a_chunk_commits(db: Database) -> None:
+    now = datetime.now(UTC)
+    batch = Batch(
+        batch_id="b1",
+        source="anpr",
+        mapping=None,
+        filename="reads.csv",
+        blob_key="batches/b1/original",
+        blob_sha256="0" * 64,
+        size=10,
+        submitted_by="ANPR-LINK",
+        status=BatchStatus.RECEIVED,
+        failure_reason=None,
+        counts=Counts(),
+        received_at=now,
+        started_at=None,
+        finished_at=None,
+    )
+    later = now + timedelta(minutes=1)
+    async with db.session() as session, session.begin():
+        await add_batch(session, batch)
+        assert await claim_batch(session, "b1", processor="p1", now=now, until=later)
+        assert [await add_stall(session, "b1", processor="p1") for _ in range(2)] == [1, 2]
+        assert await add_stall(session, "b1", processor="someone else") is None
+        assert await add_counts(session, "b1", Counts(read=5, accepted=5), processor="p1", until=later)
+        assert await add_stall(session, "b1", processor="p1") == 1

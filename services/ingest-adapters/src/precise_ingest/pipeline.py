@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from precise_chassis.blob import BlobStore
-from precise_chassis.blob.port import BlobExists, BlobInfo, BlobNotFound
+from precise_chassis.blob.port import BlobError, BlobExists, BlobInfo, BlobNotFound
 from precise_chassis.runtime import ServiceRuntime
 from precise_ingest.adapters.mappings import MappingRegistry
 from precise_ingest.adapters.port import ChunkedAdapter, FileUnreadable, Publication, ReadChunk, Rejected, SourceAdapter
@@ -45,6 +45,7 @@ from precise_ingest.store import (
     add_batch,
     add_counts,
     add_rejects,
+    add_stall,
     claim_batch,
     enter_in_ledger,
     finish_batch,
@@ -93,7 +94,7 @@ async def record_batch(runtime: ServiceRuntime, batch_id: str, stored: BlobInfo,
         batch_id=batch_id,
         source=upload.source,
         mapping=upload.mapping,
-        filename=upload.filename[:255] if upload.filename else None,
+        filename=_storable(upload.filename[:255]) if upload.filename else None,  # a dropped file's name too
         blob_key=stored.key,
         blob_sha256=stored.sha256,
         size=stored.size,
@@ -162,8 +163,30 @@ class BatchProcessor:
             await self._finish(batch, BatchStatus.FAILED, f"the file cannot be read as {batch.source}: {exc}")
         except BlobNotFound:
             await self._finish(batch, BatchStatus.FAILED, f"the stored file {batch.blob_key} is missing")
+        except BlobError:
+            raise  # the blob store's trouble, not the file's: the claim lapses and the batch is retried
+        except Exception as exc:
+            if not await self._stalled(batch, exc):
+                raise
         else:
             await self._finish(batch, BatchStatus.COMPLETED, None)
+
+    async def _stalled(self, batch: Batch, error: Exception) -> bool:
+        """Count an attempt that stopped on an unexpected error before committing a chunk; whether that made
+        `max_stalls` in a row, so the batch failed with the error as its reason: a file that stops its batch the
+        same way every time would otherwise be retried for ever (ADR 0014)."""
+        try:
+            async with self.runtime.unit_of_work() as uow:
+                stalls = await add_stall(uow.session, batch.batch_id, processor=self.processor)
+                current = await get_batch(uow.session, batch.batch_id)
+        except Exception:
+            log.exception("the stop of batch %s could not be counted", batch.batch_id)
+            return False
+        if stalls is None or current is None or stalls < self.settings.max_stalls:
+            return False
+        reason = f"stopped {stalls} times in a row after record {current.counts.read}, each time before committing"
+        await self._finish(batch, BatchStatus.FAILED, f"{reason} more: {type(error).__name__}: {error}")
+        return True
 
     async def _read(self, batch: Batch, adapter: SourceAdapter | ChunkedAdapter) -> None:
         blocks = self.blobs.get(batch.blob_key)

@@ -35,6 +35,12 @@ class IngestSettings(BaseSettings):
         gt=0,
         description="A batch whose processor has not committed for this long is taken over by another process.",
     )
+    max_stalls: int = Field(
+        default=5,
+        gt=0,
+        description="A batch that stops this many times in a row on an unexpected error, each time before committing "
+        "a chunk, fails with that error as its reason (ADR 0014); a blob store outage does not count.",
+    )
     drop_settle_seconds: float = Field(
         default=2.0, ge=0, description="A dropped file is left alone until it has not changed for this long."
     )

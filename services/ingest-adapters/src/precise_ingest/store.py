@@ -68,6 +68,8 @@ batches = Table(
     # the process working on the batch and until when its claim holds; it renews it with every chunk
     Column("processor", String(64)),
     Column("lease_until", DateTime(timezone=True)),
+    # attempts in a row that stopped on an unexpected error before committing a chunk (ADR 0014)
+    Column("stalls", Integer, nullable=False, server_default="0"),
 )
 
 rejects = Table(
@@ -221,9 +223,23 @@ async def add_counts(session: AsyncSession, batch_id: str, counts: Counts, *, pr
             records_rejected=batches.c.records_rejected + counts.rejected,
             records_duplicate=batches.c.records_duplicate + counts.duplicate,
             lease_until=until,
+            stalls=0,
         )
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def add_stall(session: AsyncSession, batch_id: str, *, processor: str) -> int | None:
+    """Count an attempt that stopped before committing a chunk; the attempts in a row so far, or None if this
+    processor no longer holds the batch."""
+    result = await session.execute(
+        update(batches)
+        .where(batches.c.batch_id == batch_id, batches.c.processor == processor)
+        .values(stalls=batches.c.stalls + 1)
+        .returning(batches.c.stalls)
+    )
+    stalls: int | None = result.scalar_one_or_none()
+    return stalls
 
 
 async def finish_batch(
