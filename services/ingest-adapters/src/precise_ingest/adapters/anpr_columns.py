@@ -438,7 +438,7 @@ class SightingChunk:
         local = {camera: number for number, camera in enumerate(dict.fromkeys(placed))}
         # Not validated again: every value is already the contract's type, validated a column at a time by
         # `build`, and `_runs` keeps each read id once per batch; validating 1,000 reads again would cost the
-        # service process, the bottleneck of ANPR ingest, a microsecond a read (a test validates what it builds).
+        # reader, the bottleneck of ANPR ingest, a microsecond a read (a test validates what it builds).
         return VehicleSightingsBatched.model_construct(
             batch_id=batch_id,
             source=_SOURCE,
