@@ -38,7 +38,7 @@ async def blocks_of(content: bytes, *, block: int = 100, then: Exception | None 
 
 
 async def read_apart(content: bytes, *, size: int = 10, skip: int = 0) -> list[PreparedChunk]:
-    reader = await ProcessReader.start(Task(AnprAdapter(), {}, size, skip), blocks_of(content))
+    reader = await ProcessReader.start(Task(AnprAdapter(), {}, size, skip, len(content)), blocks_of(content))
     try:
         chunks = []
         while (chunk := await reader.next()) is not None:
@@ -73,7 +73,8 @@ async def test_a_file_read_apart_gives_the_chunks_a_thread_reads() -> None:
 
 
 async def test_a_chunk_the_ledger_holds_in_part_is_published_by_the_reader_from_the_verdicts() -> None:
-    reader = await ProcessReader.start(Task(AnprAdapter(), {}, 3, 0), blocks_of(jsonl(READS[:6])))
+    content = jsonl(READS[:6])
+    reader = await ProcessReader.start(Task(AnprAdapter(), {}, 3, 0, len(content)), blocks_of(content))
     try:
         first = await reader.next()
         second = await reader.next()  # the first is still held: the pipeline commits two at once
@@ -106,7 +107,8 @@ async def test_a_file_the_adapter_cannot_read_is_unreadable_with_the_adapters_re
 async def test_a_blob_store_failure_mid_file_is_the_stores_error_not_a_cut_off_file() -> None:
     content = jsonl(READS)
     failure = StoredFileUnavailable("the network went away")
-    reader = await ProcessReader.start(Task(AnprAdapter(), {}, 10, 0), blocks_of(content[:500], then=failure))
+    task = Task(AnprAdapter(), {}, 10, 0, len(content))
+    reader = await ProcessReader.start(task, blocks_of(content[:500], then=failure))
     try:
         with pytest.raises(StoredFileUnavailable, match="the network went away"):
             await reader.next()  # the first chunk needs more of the file than the store gave
@@ -114,8 +116,19 @@ async def test_a_blob_store_failure_mid_file_is_the_stores_error_not_a_cut_off_f
         await reader.close()
 
 
+async def test_a_stream_that_ends_short_of_the_stored_files_size_is_not_taken_for_the_whole_file() -> None:
+    content = jsonl(READS)
+    reader = await ProcessReader.start(Task(AnprAdapter(), {}, 100, 0, len(content)), blocks_of(content[:-50]))
+    try:
+        with pytest.raises(ReaderFailed, match="broke off before its end"):
+            await reader.next()
+    finally:
+        await reader.close()
+
+
 async def test_a_reader_process_that_dies_stops_the_batch_to_be_retried() -> None:
-    reader = await ProcessReader.start(Task(AnprAdapter(), {}, 5, 0), blocks_of(jsonl(READS)))
+    content = jsonl(READS)
+    reader = await ProcessReader.start(Task(AnprAdapter(), {}, 5, 0, len(content)), blocks_of(content))
     try:
         assert await reader.next() is not None
         reader._process.kill()
@@ -126,7 +139,8 @@ async def test_a_reader_process_that_dies_stops_the_batch_to_be_retried() -> Non
 
 
 async def test_closing_a_reader_mid_file_stops_its_process() -> None:
-    reader = await ProcessReader.start(Task(AnprAdapter(), {}, 2, 0), blocks_of(jsonl(READS * 40), block=10))
+    content = jsonl(READS * 40)
+    reader = await ProcessReader.start(Task(AnprAdapter(), {}, 2, 0, len(content)), blocks_of(content, block=10))
     process = reader._process
     assert await reader.next() is not None
 

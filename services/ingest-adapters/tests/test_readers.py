@@ -19,7 +19,7 @@ async def blocks() -> AsyncIterator[bytes]:
 
 
 async def read_ids(apart: bool, adapter: AnprAdapter) -> tuple[type, list[str]]:
-    reader = await open_reader(adapter, blocks(), options={}, size=2, skip=0, apart=apart)
+    reader = await open_reader(adapter, blocks(), options={}, size=2, skip=0, file_bytes=len(CONTENT), apart=apart)
     try:
         ids = []
         while (chunk := await reader.next()) is not None:

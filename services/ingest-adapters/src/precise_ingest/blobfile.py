@@ -1,6 +1,6 @@
 """A stored blob as the blocking binary file the adapters read, for use in a worker thread: each read pulls
 the next block from the blob store on the event loop, so a file of any size streams through bounded memory.
-A reader process (`reader_process`) reads the same blocks as they come down its pipe, through `block_file`."""
+(A reader process, `reader_process`, reads the file's bytes straight from its pipe instead.)"""
 
 from __future__ import annotations
 

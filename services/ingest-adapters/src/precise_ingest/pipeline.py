@@ -204,6 +204,7 @@ class BatchProcessor:
                 options=options,
                 size=records_per_chunk(adapter, self.settings),
                 skip=batch.counts.read,
+                file_bytes=batch.size,
                 apart=batch.size >= self.settings.read_apart_bytes,
             )
             try:

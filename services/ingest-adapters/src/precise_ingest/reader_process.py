@@ -14,6 +14,9 @@ dies, the batch stops as after a database error (`ReaderFailed`) and is resumed 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+import io
 import logging
 import multiprocessing
 import multiprocessing.forkserver
@@ -21,14 +24,13 @@ import signal
 from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext, ForkServerProcess
 from typing import Any, Self
 
 from precise_chassis.heap import settle_after_start_up
 from precise_ingest.adapters.port import Chunk, ChunkedAdapter, FileUnreadable, Publication, Rejected, SourceAdapter
-from precise_ingest.blobfile import StoredFileUnavailable, block_file, next_block
+from precise_ingest.blobfile import BUFFER_BYTES, StoredFileUnavailable, next_block
 from precise_ingest.chunks import chunks_of, next_chunk
 from precise_ingest.fingerprint import Seen
 
@@ -44,7 +46,7 @@ _PRELOAD = [
 # Chunks a reader keeps, to build their events on request: the one it has read ahead, and those handed over that
 # the pipeline may still publish (at most one waiting and two committing).
 _KEPT = 4
-_END_OF_FILE = b""
+_PIPE_BYTES = 1024 * 1024  # what Linux lets any process give a pipe (fs.pipe-max-size)
 
 
 class ReaderFailed(RuntimeError):
@@ -53,12 +55,14 @@ class ReaderFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class Task:
-    """What to read the file as: the adapter, its options, the chunk size and the records already committed."""
+    """What to read the file as: the adapter, its options, the chunk size and the records already committed, and
+    the stored file's size in bytes."""
 
     adapter: SourceAdapter | ChunkedAdapter
     options: Mapping[str, Any]
     size: int
     skip: int
+    file_bytes: int
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,8 @@ class ProcessReader:
         context = _context()
         control, their_control = context.Pipe()
         their_data, data = context.Pipe(duplex=False)
+        with contextlib.suppress(OSError):  # a pipe-full per write rather than 64 KiB: the feed's lock hand-offs
+            fcntl.fcntl(data.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
         process = context.Process(
             target=serve, args=(their_control, their_data, task), name=f"{task.adapter.source}-reader", daemon=True
         )
@@ -164,15 +170,21 @@ class ProcessReader:
         self._process.close()
 
     async def _feed(self, blocks: AsyncIterator[bytes]) -> None:
-        """Stream the file down the data pipe, then its end. A blob store failure closes the pipe without the end,
-        so the reader cannot take a cut-off file for a whole one; `_ask` then raises the store's error."""
+        """Stream the file's bytes down the data pipe, the next block fetched while one is written. The pipe is
+        closed at the end, and also on a blob store failure: the reader then finds the stream short of the file's
+        size, and `_ask` raises the store's error."""
+        pipe = io.FileIO(self._data.fileno(), "wb", closefd=False)
+        following = asyncio.ensure_future(next_block(blocks))
         try:
-            while (block := await next_block(blocks)) is not None:
-                await asyncio.to_thread(self._data.send_bytes, block)
-            await asyncio.to_thread(self._data.send_bytes, _END_OF_FILE)
+            while (block := await following) is not None:
+                following = asyncio.ensure_future(next_block(blocks))
+                await asyncio.to_thread(_write_all, pipe, block)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the reader stopped reading: it failed, or the batch ended early, and says so itself
         finally:
+            following.cancel()
+            await asyncio.gather(following, return_exceptions=True)
+            pipe.close()
             self._data.close()
 
     async def _ask(self, request: object) -> Reply:
@@ -198,6 +210,12 @@ class ProcessReader:
             raise failure
 
 
+def _write_all(pipe: io.FileIO, block: bytes) -> None:
+    view = memoryview(block)
+    while view:
+        view = view[pipe.write(view) or 0 :]
+
+
 def _exchange(control: Connection, request: object) -> Reply:
     control.send(request)
     reply: Reply = control.recv()
@@ -207,20 +225,30 @@ def _exchange(control: Connection, request: object) -> Reply:
 # --- the reader process ---------------------------------------------------------------------------------------
 
 
-def _received(data: Connection) -> bytes | None:
-    """The next block the service process streamed, None at the end it marks."""
-    try:
-        block = data.recv_bytes()
-    except EOFError:
-        raise StoredFileUnavailable("the stored file's stream broke off before its end") from None
-    return None if block == _END_OF_FILE else block
+class _StreamedFile(io.RawIOBase):
+    """The stored file as the service process streams it down the data pipe, read straight into the reader's
+    buffer. A stream that ends short of the file's size was cut off (the blob store failed mid-file)."""
+
+    def __init__(self, data: Connection, file_bytes: int) -> None:
+        self._pipe = io.FileIO(data.fileno(), "rb", closefd=False)
+        self._left = file_bytes
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        count = self._pipe.readinto(buffer) or 0
+        if not count and self._left > 0:
+            raise StoredFileUnavailable("the stored file's stream broke off before its end")
+        self._left -= count
+        return count
 
 
 def serve(control: Connection, data: Connection, task: Task) -> None:
     """The reader process: answer the service process's requests until it hangs up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the service, which then stops its readers
     settle_after_start_up()  # as the service process does: parsing makes and drops objects by the million
-    file = block_file(partial(_received, data))
+    file = io.BufferedReader(_StreamedFile(data, task.file_bytes), buffer_size=BUFFER_BYTES)
     chunks = chunks_of(task.adapter, file, options=task.options, size=task.size, skip=task.skip)
     kept: deque[tuple[int, Chunk]] = deque(maxlen=_KEPT)
     numbered = 0

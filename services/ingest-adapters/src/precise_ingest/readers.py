@@ -67,10 +67,12 @@ async def open_reader(
     options: Mapping[str, Any],
     size: int,
     skip: int,
+    file_bytes: int,
     apart: bool,
 ) -> ChunkReader[Any]:
-    """A reader of the stored file's `blocks`: in a process of its own (`apart`) or in a worker thread."""
-    task = Task(adapter, options, size, skip)
+    """A reader of the stored file's `blocks` (`file_bytes` in all): in a process of its own (`apart`) or in a
+    worker thread."""
+    task = Task(adapter, options, size, skip, file_bytes)
     if apart:
         try:
             return await ProcessReader.start(task, blocks)
