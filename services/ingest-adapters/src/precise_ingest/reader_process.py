@@ -20,6 +20,7 @@ import io
 import logging
 import multiprocessing
 import multiprocessing.forkserver
+import os
 import signal
 from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -173,18 +174,16 @@ class ProcessReader:
         """Stream the file's bytes down the data pipe, the next block fetched while one is written. The pipe is
         closed at the end, and also on a blob store failure: the reader then finds the stream short of the file's
         size, and `_ask` raises the store's error."""
-        pipe = io.FileIO(self._data.fileno(), "wb", closefd=False)
         following = asyncio.ensure_future(next_block(blocks))
         try:
             while (block := await following) is not None:
                 following = asyncio.ensure_future(next_block(blocks))
-                await asyncio.to_thread(_write_all, pipe, block)
+                await asyncio.to_thread(_write_all, self._data.fileno(), block)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the reader stopped reading: it failed, or the batch ended early, and says so itself
         finally:
             following.cancel()
             await asyncio.gather(following, return_exceptions=True)
-            pipe.close()
             self._data.close()
 
     async def _ask(self, request: object) -> Reply:
@@ -210,10 +209,10 @@ class ProcessReader:
             raise failure
 
 
-def _write_all(pipe: io.FileIO, block: bytes) -> None:
+def _write_all(pipe: int, block: bytes) -> None:
     view = memoryview(block)
     while view:
-        view = view[pipe.write(view) or 0 :]
+        view = view[os.write(pipe, view) :]
 
 
 def _exchange(control: Connection, request: object) -> Reply:
