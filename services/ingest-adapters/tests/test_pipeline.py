@@ -160,7 +160,8 @@ class _QuotingAdapter:
 
     def read(self, data: BinaryIO, *, options: Mapping[str, Any]) -> Iterator[Outcome]:
         for number, line in enumerate(data, start=1):
-            yield Rejected(Origin(number, line), f"value {line.decode().strip()} is not a PNC ID", field="pnc\x00id")
+            field = "pnc\x00id" + "x" * 100  # as long as a field name may be stored, once escaped
+            yield Rejected(Origin(number, line), f"value {line.decode().strip()} is not a PNC ID", field=field)
 
     def events(self, accepted: Iterable[Parsed]) -> Iterator[Event]:
         return iter(())
@@ -180,7 +181,7 @@ async def test_a_reject_whose_reason_quotes_a_nul_is_quarantined_with_it_escaped
     assert (done.status, done.counts) == (BatchStatus.COMPLETED, Counts(1, 0, 1, 0))
     async with runtime.unit_of_work() as uow:
         [(_, reject)] = await list_rejects(uow.session, batch_id, limit=10)
-    assert (reject.field, reject.reason) == ("pnc\\x00id", "value 98/12\\x0034L is not a PNC ID")
+    assert (reject.field, reject.reason) == (("pnc\\x00id" + "x" * 100)[:100], "value 98/12\\x0034L is not a PNC ID")
     assert reject.original == b"98/12\x0034L\n"
 
 

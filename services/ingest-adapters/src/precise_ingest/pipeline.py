@@ -94,7 +94,7 @@ async def record_batch(runtime: ServiceRuntime, batch_id: str, stored: BlobInfo,
         batch_id=batch_id,
         source=upload.source,
         mapping=upload.mapping,
-        filename=_storable(upload.filename[:255]) if upload.filename else None,  # a dropped file's name too
+        filename=_storable(upload.filename)[:255] if upload.filename else None,  # a dropped file's name too
         blob_key=stored.key,
         blob_sha256=stored.sha256,
         size=stored.size,
@@ -295,7 +295,7 @@ class BatchProcessor:
                 status,
                 processor=self.processor,
                 now=datetime.now(UTC),
-                reason=_storable(reason[:MAX_REASON]) if reason else None,
+                reason=_storable(reason)[:MAX_REASON] if reason else None,
             )
         if reason:
             log.warning("batch %s (%s) failed: %s", batch.batch_id, batch.source, reason)
@@ -341,15 +341,15 @@ def _quarantined(rejected: Rejected) -> RejectRow:
     field, reason = rejected.field, rejected.reason
     return RejectRow(
         line=rejected.origin.line,
-        field=_storable(field[:MAX_FIELD]) if field else None,
-        reason=_storable(reason[:MAX_REASON]),
+        field=_storable(field)[:MAX_FIELD] if field else None,
+        reason=_storable(reason)[:MAX_REASON],
         original=rejected.origin.raw,
     )
 
 
 def _storable(text: str) -> str:
     """The text with any NUL written as an escape: PostgreSQL's text holds every character but that one, and a
-    reason may quote what the file held."""
+    reason may quote what the file held. Escape before cutting to a column's width: the escape is longer."""
     return text.replace("\x00", "\\x00")
 
 
