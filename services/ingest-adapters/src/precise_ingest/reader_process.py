@@ -7,8 +7,9 @@ it and nothing more: the records' ids and content hashes, the rejects, and the e
 every record is new (a new file of reads, the common case). Only a chunk whose records the ledger already
 holds in part is asked back for its events, with the verdicts; one it holds whole publishes nothing.
 
-A process is started per file, from a fork server that has the adapters imported: tens of milliseconds. If it
-dies, the batch stops as after a database error (`ReaderFailed`) and is resumed from its last committed chunk.
+A process is started per file, from a fork server that has the adapters and the program's main script imported:
+tens of milliseconds. If it dies, the batch stops as after a database error (`ReaderFailed`) and is resumed from
+its last committed chunk.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import fcntl
 import io
 import logging
 import multiprocessing
-import multiprocessing.forkserver
 import os
 import signal
 from collections import deque
@@ -30,6 +30,7 @@ from multiprocessing.context import ForkServerContext, ForkServerProcess
 from typing import Any, Self
 
 from precise_chassis.heap import settle_after_start_up
+from precise_ingest import fork_server
 from precise_ingest.adapters.port import Chunk, ChunkedAdapter, FileUnreadable, Publication, Rejected, SourceAdapter
 from precise_ingest.blobfile import BUFFER_BYTES, StoredFileUnavailable, next_block
 from precise_ingest.chunks import chunks_of, next_chunk
@@ -37,8 +38,10 @@ from precise_ingest.fingerprint import Seen
 
 log = logging.getLogger(__name__)
 
-# Imported once by the fork server, so a reader process starts with them in memory.
+# Imported once by the fork server, so a reader process starts with them in memory; the program's main script
+# first (`fork_server`), as a reader process would otherwise import it itself.
 _PRELOAD = [
+    "precise_ingest.fork_server",
     __name__,
     "precise_ingest.adapters.anpr",
     "precise_ingest.adapters.ident1",
@@ -98,7 +101,7 @@ Reply = PreparedChunk | Publication | _Failure | None
 def warm_up() -> None:
     """Start the fork server (it imports the adapters once), so the first file does not wait for it."""
     _context()
-    multiprocessing.forkserver.ensure_running()
+    fork_server.ensure_running()
 
 
 def _context() -> ForkServerContext:
@@ -131,7 +134,7 @@ class ProcessReader:
             target=serve, args=(their_control, their_data, task), name=f"{task.adapter.source}-reader", daemon=True
         )
         try:
-            await asyncio.to_thread(process.start)
+            await asyncio.to_thread(_started, process)
         except BaseException:
             for connection in (control, data):
                 connection.close()
@@ -207,6 +210,11 @@ class ProcessReader:
     def _raise_feed_failure(self) -> None:
         if self._feeding.done() and not self._feeding.cancelled() and (failure := self._feeding.exception()):
             raise failure
+
+
+def _started(process: ForkServerProcess) -> None:
+    fork_server.ensure_running()  # as `warm_up` starts it, should it have stopped since
+    process.start()
 
 
 def _write_all(pipe: int, block: bytes) -> None:
