@@ -41,6 +41,7 @@ class ServiceRuntime:
         self.settings = settings
         self.registry = registry
         self.bus = bus
+        self.metrics = metrics  # the platform's: a service adds its own series to `metrics.registry`
         self.db = Database.for_service(service.name, settings)
         self.relay = OutboxRelay(
             self.db,

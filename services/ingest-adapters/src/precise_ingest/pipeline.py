@@ -35,6 +35,7 @@ from precise_ingest.adapters.port import ChunkedAdapter, FileUnreadable, Publica
 from precise_ingest.adapters.registry import ADAPTERS, AdapterFactory, AdapterUnavailable, adapter_for
 from precise_ingest.chunks import records_per_chunk
 from precise_ingest.fingerprint import Seen, seen
+from precise_ingest.metrics import ingest_metrics_of
 from precise_ingest.readers import C, ChunkReader, open_reader
 from precise_ingest.settings import IngestSettings
 from precise_ingest.store import (
@@ -138,6 +139,7 @@ class BatchProcessor:
         self.settings = settings
         self.adapters = adapters
         self.processor = uuid.uuid4().hex
+        self.metrics = ingest_metrics_of(runtime)
 
     def _lease(self, now: datetime) -> datetime:
         return now + timedelta(seconds=self.settings.lease_seconds)
@@ -155,6 +157,8 @@ class BatchProcessor:
         except (LookupError, AdapterUnavailable) as exc:
             await self._finish(batch, BatchStatus.FAILED, str(exc))
             return
+        processing = self.metrics.processing.labels(batch.source)
+        processing.inc()
         try:
             await self._read(batch, adapter)
         except _LeaseLost:
@@ -170,6 +174,8 @@ class BatchProcessor:
                 raise
         else:
             await self._finish(batch, BatchStatus.COMPLETED, None)
+        finally:
+            processing.dec()
 
     async def _stalled(self, batch: Batch, error: Exception) -> bool:
         """Count an attempt that stopped on an unexpected error before committing a chunk; whether that made
@@ -279,6 +285,7 @@ class BatchProcessor:
                 uow.session, batch.batch_id, counts, processor=self.processor, until=self._lease(now)
             ):
                 raise _LeaseLost
+        self.metrics.committed(batch.source, counts)
 
     async def _store_attachments(self, publication: Publication) -> None:
         for key, content in publication.attachments.items():
@@ -288,15 +295,18 @@ class BatchProcessor:
                     await self.blobs.put(key, _once(content))
 
     async def _finish(self, batch: Batch, status: BatchStatus, reason: str | None) -> None:
+        now = datetime.now(UTC)
         async with self.runtime.unit_of_work() as uow:
             await finish_batch(
                 uow.session,
                 batch.batch_id,
                 status,
                 processor=self.processor,
-                now=datetime.now(UTC),
+                now=now,
                 reason=_storable(reason)[:MAX_REASON] if reason else None,
             )
+        started = batch.started_at
+        self.metrics.finished(batch.source, status, (now - started).total_seconds() if started else None)
         if reason:
             log.warning("batch %s (%s) failed: %s", batch.batch_id, batch.source, reason)
 
