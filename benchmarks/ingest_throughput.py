@@ -38,6 +38,7 @@ from precise_ingest.settings import IngestSettings
 from precise_ingest.store import BatchStatus, get_batch
 
 from benchmarks.bus_throughput import _consumer_process, _drop_schemas, count_handled
+from benchmarks.cpu_share import CpuShare, sampled
 from precise_chassis.bus.rabbitmq import RabbitMQBus
 from precise_chassis.heap import settle_after_start_up
 from precise_chassis.runtime import Platform, ServiceRuntime
@@ -113,6 +114,7 @@ class Timing:
     records: int
     upload: float
     processing: float
+    cpu: CpuShare
 
     def rate(self, *, with_upload: bool = False) -> float:
         return self.records / (self.processing + (self.upload if with_upload else 0.0))
@@ -134,15 +136,16 @@ async def end_to_end(runtime: ServiceRuntime, settings: PlatformSettings, file: 
             raise RuntimeError("ingest-adapters runs without its blob store")
         batch = await receive(runtime, runtime.blobs, upload, _file(file.path))
         stored = time.time()
-        intake_of(runtime).submit(batch.batch_id)
-        if not await asyncio.to_thread(ours.poll, 900):
-            raise RuntimeError(f"the consumer did not count {expected:,} records of {file.label}")
-        finished: float = ours.recv()
+        with sampled(consumer=child.pid or 0) as cpu:
+            intake_of(runtime).submit(batch.batch_id)
+            if not await asyncio.to_thread(ours.poll, 900):
+                raise RuntimeError(f"the consumer did not count {expected:,} records of {file.label}")
+            finished: float = ours.recv()
         async with runtime.unit_of_work() as uow:
             done = await get_batch(uow.session, batch.batch_id)
         if done is None or done.status is not BatchStatus.COMPLETED or done.counts.accepted != expected:
             raise RuntimeError(f"{file.label}: the batch ended as {done}, not {expected:,} accepted")
-        return Timing(expected, stored - started, finished - stored)
+        return Timing(expected, stored - started, finished - stored, cpu)
     finally:
         child.join(timeout=30)
         await _drop_schemas(settings.database_url, counter_schema)
@@ -228,6 +231,7 @@ async def main() -> None:
             f"ratio {run.ratio:.2f} (upload into Azurite alone {reads / timing.upload:,.0f} reads/s; with it in "
             f"the clock {timing.rate(with_upload=True):,.0f})"
         )
+        print(f"      CPU a read: {timing.cpu.per_record(timing.records)}")
     rate = statistics.median(run.timing.rate() for run in anpr_runs)
     ratio = statistics.median(run.ratio for run in anpr_runs)
     print(f"  ANPR end to end, median: {rate:10,.0f} reads/s; ratio {ratio:.2f} of read only; target {TARGET:,}")
