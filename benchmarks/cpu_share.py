@@ -59,7 +59,10 @@ class CpuShare:
 
     def per_record(self, records: int) -> str:
         parts = [f"{part} {self.seconds.get(part, 0.0) / records * 1e6:.1f}" for part in PARTS]
-        return f"{', '.join(parts)}; total {sum(self.seconds.values()) / records * 1e6:.1f} us"
+        total = sum(self.seconds.values()) / records
+        cores = os.cpu_count() or 1
+        bound = f"; {cores} cores allow at most {cores / total:,.0f} a second at this cost" if total else ""
+        return f"{', '.join(parts)}; total {total * 1e6:.1f} us{bound}"
 
 
 class _Sampler:
