@@ -170,6 +170,55 @@ async def test_who_may_upload_follow_and_read_rejects(
     assert (await client.get(f"{status}/rejects", headers=analyst)).status_code == 200
 
 
+async def test_batches_are_listed_newest_first_by_status_and_source_a_page_at_a_time(
+    client: httpx.AsyncClient, writer: dict[str, str], analyst: dict[str, str], nominals: bytes
+) -> None:
+    sent = []
+    for content in (nominals, b"vrm,camera,time\r\nAB12CDE,CAM1,2024-03-18T07:41:05Z\r\n", nominals):
+        batch_id = (await upload(client, writer, content)).json()["batch_id"]
+        await finished_batch(client, batch_id, writer)
+        sent.append(batch_id)
+
+    async def listed(**params: str) -> list[dict[str, object]]:
+        answer = await client.get("/ingest/v1/batches", params=params, headers=analyst)
+        assert answer.status_code == 200, answer.text
+        return list(answer.json())
+
+    assert [batch["batch_id"] for batch in await listed()] == sent[::-1]
+    failed = await listed(status="failed")
+    assert [batch["batch_id"] for batch in failed] == [sent[1]]
+    assert "not a PNC nominal export" in str(failed[0]["failure_reason"])
+    first = await listed(limit="2")
+    assert [batch["batch_id"] for batch in first] == [sent[2], sent[1]]
+    assert [batch["batch_id"] for batch in await listed(limit="2", before=sent[1])] == [sent[0]]
+    assert await listed(source="anpr") == []
+    assert (await client.get("/ingest/v1/batches", params={"status": "lost"}, headers=analyst)).status_code == 422
+    assert (await client.get("/ingest/v1/batches", params={"before": "nope"}, headers=analyst)).status_code == 404
+
+
+async def test_a_connector_lists_only_the_batches_it_sent(
+    client: httpx.AsyncClient,
+    settings: PlatformSettings,
+    writer: dict[str, str],
+    analyst: dict[str, str],
+    nominals: bytes,
+) -> None:
+    other = {"Authorization": f"Bearer {issue_dev_token(settings, roles=[Role.INGEST_SYSTEM], sub='NICHE-LINK')}"}
+    ours = (await upload(client, writer, nominals)).json()["batch_id"]
+    theirs = (await upload(client, other, nominals)).json()["batch_id"]
+
+    def ids(answer: httpx.Response) -> set[str]:
+        return {batch["batch_id"] for batch in answer.json()}
+
+    assert ids(await client.get("/ingest/v1/batches", headers=writer)) == {ours}
+    assert ids(await client.get("/ingest/v1/batches", headers=other)) == {theirs}
+    assert ids(await client.get("/ingest/v1/batches", headers=analyst)) == {ours, theirs}
+    # another connector's batch is no page boundary for it
+    assert (await client.get("/ingest/v1/batches", params={"before": ours}, headers=other)).status_code == 404
+    call_handler = {"Authorization": f"Bearer {issue_dev_token(settings, roles=[Role.CALL_HANDLER], sub='CH1')}"}
+    assert (await client.get("/ingest/v1/batches", headers=call_handler)).status_code == 403
+
+
 async def test_an_unknown_source_or_batch_is_404(client: httpx.AsyncClient, writer: dict[str, str]) -> None:
     answer = await upload(client, writer, b"x", source="teletext")
     assert answer.status_code == 404

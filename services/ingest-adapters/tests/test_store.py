@@ -19,6 +19,7 @@ from precise_ingest.store import (
     claim_batch,
     enter_in_ledger,
     ledger_hashes,
+    list_batches,
     settle_in_ledger,
 )
 
@@ -98,29 +99,63 @@ async def test_a_chunk_whose_transaction_rolls_back_leaves_nothing_in_the_ledger
     assert held == {}
 
 
-async def test_a_batch_counts_its_stops_in_a_row_until_a_chunk_commits(db: Database) -> None:
-    now = datetime.now(UTC)
-    batch = Batch(
-        batch_id="b1",
-        source="anpr",
+def received(batch_id: str, at: datetime, *, source: str = "anpr", by: str = "ANPR-LINK") -> Batch:
+    return Batch(
+        batch_id=batch_id,
+        source=source,
         mapping=None,
         filename="reads.csv",
-        blob_key="batches/b1/original",
+        blob_key=f"batches/{batch_id}/original",
         blob_sha256="0" * 64,
         size=10,
-        submitted_by="ANPR-LINK",
+        submitted_by=by,
         status=BatchStatus.RECEIVED,
         failure_reason=None,
         counts=Counts(),
-        received_at=now,
+        received_at=at,
         started_at=None,
         finished_at=None,
     )
+
+
+async def test_a_batch_counts_its_stops_in_a_row_until_a_chunk_commits(db: Database) -> None:
+    now = datetime.now(UTC)
     later = now + timedelta(minutes=1)
     async with db.session() as session, session.begin():
-        await add_batch(session, batch)
+        await add_batch(session, received("b1", now))
         assert await claim_batch(session, "b1", processor="p1", now=now, until=later)
         assert [await add_stall(session, "b1", processor="p1") for _ in range(2)] == [1, 2]
         assert await add_stall(session, "b1", processor="someone else") is None
         assert await add_counts(session, "b1", Counts(read=5, accepted=5), processor="p1", until=later)
         assert await add_stall(session, "b1", processor="p1") == 1
+
+
+async def test_batches_are_listed_newest_first_and_paged_through_batches_received_at_the_same_moment(
+    db: Database,
+) -> None:
+    noon = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    arrivals = [
+        ("a", noon, "anpr"),
+        ("b", noon, "pnc"),
+        ("c", noon + timedelta(seconds=1), "anpr"),
+        ("d", noon, "anpr"),
+    ]
+    async with db.session() as session, session.begin():
+        for batch_id, at, source in arrivals:
+            await add_batch(session, received(batch_id, at, source=source, by="PNC-LINK" if source == "pnc" else "X"))
+
+    async with db.session() as session:
+        everything = await list_batches(session, limit=10)
+        pages, last = [], None
+        while page := await list_batches(session, before=last, limit=2):
+            pages.append([batch.batch_id for batch in page])
+            last = page[-1]
+        anpr = await list_batches(session, source="anpr", limit=10)
+        sent = await list_batches(session, submitted_by="PNC-LINK", limit=10)
+        failed = await list_batches(session, status=BatchStatus.FAILED, limit=10)
+
+    assert [batch.batch_id for batch in everything] == ["c", "d", "b", "a"]  # a tie goes by id, highest first
+    assert pages == [["c", "d"], ["b", "a"]]
+    assert [batch.batch_id for batch in anpr] == ["c", "d", "a"]
+    assert [batch.batch_id for batch in sent] == ["b"]
+    assert failed == []

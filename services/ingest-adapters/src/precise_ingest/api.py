@@ -22,7 +22,7 @@ from precise_ingest.adapters.mappings import MappingRegistry
 from precise_ingest.adapters.registry import NEEDS_MAPPING
 from precise_ingest.intake import Intake, intake_of
 from precise_ingest.pipeline import Upload, record_batch, store_file
-from precise_ingest.store import Batch, RejectRow, get_batch, list_rejects
+from precise_ingest.store import Batch, BatchStatus, RejectRow, get_batch, list_batches, list_rejects
 from precise_ingest.upload import BadUpload, MultipartFile, TooLarge
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
@@ -166,6 +166,32 @@ async def upload_file(
         status_code=status.HTTP_202_ACCEPTED,
         headers={"Location": location},
     )
+
+
+@router.get("/batches", response_model=list[BatchView])
+async def read_batches(
+    caller: Annotated[Caller, Depends(batch_follower)],
+    runtime: Annotated[ServiceRuntime, Depends(service_runtime)],
+    batch_status: Annotated[
+        BatchStatus | None, Query(alias="status", description="Only the batches in this state, e.g. failed.")
+    ] = None,
+    source: Annotated[str | None, Query(max_length=32, description="Only this source's batches.")] = None,
+    before: Annotated[
+        str | None, Query(max_length=32, description="Paging: the batch_id of the last batch already read.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[BatchView]:
+    """Batches, newest first (by when they were received): which files failed today, which are still being read.
+    Readers of ingested data see every batch; a source system's connector sees the batches it sent."""
+    submitted_by = None if caller.role_for(Permission.INGEST_READ) else caller.subject
+    async with runtime.unit_of_work() as uow:
+        last = await get_batch(uow.session, before) if before is not None else None
+        if before is not None and (last is None or submitted_by not in (None, last.submitted_by)):
+            raise NotFound(f"no batch {before}")
+        page = await list_batches(
+            uow.session, status=batch_status, source=source, submitted_by=submitted_by, before=last, limit=limit
+        )
+    return [BatchView.of(batch) for batch in page]
 
 
 @router.get("/batches/{batch_id}", response_model=BatchView)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -30,10 +31,12 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -70,6 +73,8 @@ batches = Table(
     Column("lease_until", DateTime(timezone=True)),
     # attempts in a row that stopped on an unexpected error before committing a chunk (ADR 0014)
     Column("stalls", Integer, nullable=False, server_default="0"),
+    # batches listed newest first, a page at a time (`list_batches`)
+    Index("ix_batches_received_at", "received_at", "batch_id"),
 )
 
 rejects = Table(
@@ -172,8 +177,33 @@ async def add_batch(session: AsyncSession, batch: Batch) -> None:
 
 async def get_batch(session: AsyncSession, batch_id: str) -> Batch | None:
     row = (await session.execute(select(batches).where(batches.c.batch_id == batch_id))).mappings().first()
-    if row is None:
-        return None
+    return None if row is None else _batch_of(row)
+
+
+async def list_batches(
+    session: AsyncSession,
+    *,
+    status: BatchStatus | None = None,
+    source: str | None = None,
+    submitted_by: str | None = None,
+    before: Batch | None = None,
+    limit: int,
+) -> list[Batch]:
+    """Batches newest first (by when they were received), those of a status, a source or a submitter only when
+    given; a page ends with the batch before `before` (the last one of the previous page)."""
+    query = select(batches).order_by(batches.c.received_at.desc(), batches.c.batch_id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(batches.c.status == status.value)
+    if source is not None:
+        query = query.where(batches.c.source == source)
+    if submitted_by is not None:
+        query = query.where(batches.c.submitted_by == submitted_by)
+    if before is not None:
+        query = query.where(tuple_(batches.c.received_at, batches.c.batch_id) < (before.received_at, before.batch_id))
+    return [_batch_of(row) for row in (await session.execute(query)).mappings()]
+
+
+def _batch_of(row: RowMapping) -> Batch:
     return Batch(
         batch_id=row["batch_id"],
         source=row["source"],
