@@ -50,6 +50,12 @@ def writer(settings: PlatformSettings) -> dict[str, str]:
 
 
 @pytest.fixture
+def outsider(settings: PlatformSettings) -> dict[str, str]:
+    """A call handler: no ingest permission at all."""
+    return {"Authorization": f"Bearer {issue_dev_token(settings, roles=[Role.CALL_HANDLER], sub='CH1')}"}
+
+
+@pytest.fixture
 def analyst(settings: PlatformSettings) -> dict[str, str]:
     """An analyst with a stated purpose: may read rejects."""
     token = issue_dev_token(settings, roles=[Role.ANALYST], sub="DC5678")

@@ -145,9 +145,9 @@ async def test_rejects_download_as_csv_neutralises_formulas(
 
 async def test_who_may_upload_follow_and_read_rejects(
     client: httpx.AsyncClient,
-    settings: PlatformSettings,
     writer: dict[str, str],
     analyst: dict[str, str],
+    outsider: dict[str, str],
     nominals: bytes,
 ) -> None:
     assert (await upload(client, {}, nominals)).status_code == 401
@@ -158,8 +158,7 @@ async def test_who_may_upload_follow_and_read_rejects(
     assert (await client.get(status)).status_code == 401
     assert (await client.get(status, headers=writer)).status_code == 200  # the sender follows its batch
     assert (await client.get(status, headers=analyst)).status_code == 200
-    call_handler = {"Authorization": f"Bearer {issue_dev_token(settings, roles=[Role.CALL_HANDLER], sub='CH1')}"}
-    assert (await client.get(status, headers=call_handler)).status_code == 403
+    assert (await client.get(status, headers=outsider)).status_code == 403
     assert (
         await client.get(f"{status}/rejects", headers=writer | {"Precise-Purpose": analyst["Precise-Purpose"]})
     ).status_code == 403
@@ -201,6 +200,7 @@ async def test_a_connector_lists_only_the_batches_it_sent(
     settings: PlatformSettings,
     writer: dict[str, str],
     analyst: dict[str, str],
+    outsider: dict[str, str],
     nominals: bytes,
 ) -> None:
     other = {"Authorization": f"Bearer {issue_dev_token(settings, roles=[Role.INGEST_SYSTEM], sub='NICHE-LINK')}"}
@@ -215,8 +215,7 @@ async def test_a_connector_lists_only_the_batches_it_sent(
     assert ids(await client.get("/ingest/v1/batches", headers=analyst)) == {ours, theirs}
     # another connector's batch is no page boundary for it
     assert (await client.get("/ingest/v1/batches", params={"before": ours}, headers=other)).status_code == 404
-    call_handler = {"Authorization": f"Bearer {issue_dev_token(settings, roles=[Role.CALL_HANDLER], sub='CH1')}"}
-    assert (await client.get("/ingest/v1/batches", headers=call_handler)).status_code == 403
+    assert (await client.get("/ingest/v1/batches", headers=outsider)).status_code == 403
 
 
 async def test_an_unknown_source_or_batch_is_404(client: httpx.AsyncClient, writer: dict[str, str]) -> None:
