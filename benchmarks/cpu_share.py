@@ -21,6 +21,7 @@ SAMPLE_SECONDS = 0.1
 BY_NAME = {"postgres": "PostgreSQL", "beam.smp": "RabbitMQ", "node": "Azurite"}
 PARTS = ("reader", "service", "PostgreSQL", "consumer", "RabbitMQ", "Azurite")
 _PROC = Path("/proc")
+_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def _read(pid: int) -> _Process | None:
         return None
     fields = stat[stat.rindex(")") + 2 :].split()
     ticks = int(fields[11]) + int(fields[12])
-    return _Process(stat[stat.index("(") + 1 : stat.rindex(")")], int(fields[1]), ticks / os.sysconf("SC_CLK_TCK"))
+    return _Process(stat[stat.index("(") + 1 : stat.rindex(")")], int(fields[1]), ticks / _TICKS_PER_SECOND)
 
 
 def _pids() -> list[int]:
