@@ -6,9 +6,10 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from azure.core.pipeline import PipelineResponse
 from azure.storage.blob.aio import BlobServiceClient
 
-from precise_chassis.blob.azure import AzureBlobStore
+from precise_chassis.blob.azure import FIRST_RANGE, READ_RANGE, AzureBlobStore
 from precise_chassis.blob.port import BlobError, BlobNotFound, BlobStoreUnavailable
 from precise_chassis.settings import azurite_connection_string
 from precise_chassis.testing.services import reachable
@@ -78,3 +79,34 @@ async def test_a_blob_written_around_the_store_is_reported_not_misread(
 
     with pytest.raises(BlobError, match="no sha256 metadata"):
         await azure_store.head("stray")
+
+
+async def test_a_read_hands_over_the_first_range_before_fetching_the_next(azurite_connection: str) -> None:
+    """What reads a stored file (an ANPR export's parser) starts on its first range while the rest comes."""
+    requests: list[str] = []
+
+    def seen(response: PipelineResponse) -> None:
+        requests.append(response.http_request.method)
+
+    container = f"test-{uuid.uuid4().hex[:16]}"
+    service = BlobServiceClient.from_connection_string(
+        azurite_connection, max_single_get_size=FIRST_RANGE, max_chunk_get_size=READ_RANGE, raw_response_hook=seen
+    )
+    store = AzureBlobStore(service, container)
+    content = bytes(range(256)) * (FIRST_RANGE // 256) + b"the rest of the reads"
+
+    async def upload() -> AsyncIterator[bytes]:
+        yield content
+
+    try:
+        await store.put("anpr/reads.csv", upload())
+        requests.clear()
+        blocks = store.get("anpr/reads.csv")
+        first = await anext(blocks)
+        assert first == content[:FIRST_RANGE]
+        assert requests == ["HEAD", "GET"]  # the blob's size and digest, then its first range only
+        assert first + b"".join([block async for block in blocks]) == content
+        assert requests == ["HEAD", "GET", "GET"]
+    finally:
+        await service.delete_container(container)
+        await store.close()

@@ -157,8 +157,12 @@ class AzureBlobStore:
             return
         blob = self._container_client.get_blob_client(key)
         download = await blob.download_blob(offset=offset, length=length)
-        async for chunk in download.chunks():
-            yield chunk
+        # the first range as soon as it has arrived: the SDK's `chunks()` would hold it back until the next
+        # range had come too, and yield them as one READ_RANGE block
+        size = FIRST_RANGE
+        while block := await download.read(size):
+            yield block
+            size = READ_RANGE
 
     async def head(self, key: str) -> BlobInfo | None:
         key = validate_key(key)
