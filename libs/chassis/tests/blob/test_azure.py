@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from azure.core.pipeline import PipelineResponse
@@ -85,7 +86,7 @@ async def test_a_read_hands_over_the_first_range_before_fetching_the_next(azurit
     """What reads a stored file (an ANPR export's parser) starts on its first range while the rest comes."""
     requests: list[str] = []
 
-    def seen(response: PipelineResponse) -> None:
+    def seen(response: PipelineResponse[Any, Any]) -> None:
         requests.append(response.http_request.method)
 
     container = f"test-{uuid.uuid4().hex[:16]}"
