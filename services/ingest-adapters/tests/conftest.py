@@ -56,6 +56,12 @@ def outsider(settings: PlatformSettings) -> dict[str, str]:
 
 
 @pytest.fixture
+def supervisor(settings: PlatformSettings) -> dict[str, str]:
+    """A custody sergeant: owns the platform's stuck work, so may put any failed batch back."""
+    return {"Authorization": f"Bearer {issue_dev_token(settings, roles=[Role.SUPERVISOR], sub='PS4242')}"}
+
+
+@pytest.fixture
 def analyst(settings: PlatformSettings) -> dict[str, str]:
     """An analyst with a stated purpose: may read rejects."""
     token = issue_dev_token(settings, roles=[Role.ANALYST], sub="DC5678")

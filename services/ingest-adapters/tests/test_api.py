@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from precise_ingest.adapters.mappings import shipped_mappings
 from precise_ingest.adapters.pnc import HEADER
 from precise_ingest.service import service
 from precise_ingest.testing import finished_batch, published, runtime_of, upload
@@ -119,6 +123,71 @@ async def test_a_file_that_is_not_a_pnc_export_fails_its_batch_with_the_reason(
     assert batch["status"] == "failed"
     assert "not a PNC nominal export" in batch["failure_reason"]
     assert batch["counts"]["read"] == 0
+
+
+async def test_a_dropped_export_whose_mapping_was_missing_is_read_once_the_mapping_exists_and_it_is_put_back(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    settings: PlatformSettings,
+    writer: dict[str, str],
+    supervisor: dict[str, str],
+    outsider: dict[str, str],
+    synthetic: Path,
+) -> None:
+    folder = settings.data_dir / "ingest-drop" / "legacy" / "custody-2027"
+    folder.mkdir(parents=True)
+    (folder / "export.csv").write_bytes((synthetic / "legacy" / "custody.csv").read_bytes())
+    failed = await _first_failed(client, supervisor)
+    batch_id = failed["batch_id"]
+    assert "no mapping named 'custody-2027'" in failed["failure_reason"]
+
+    assert (await client.post(f"/ingest/v1/batches/{batch_id}/retry", headers=outsider)).status_code == 403
+    assert (await client.post(f"/ingest/v1/batches/{batch_id}/retry", headers=writer)).status_code == 404  # not its
+    mapping = shipped_mappings()["custody"].text.replace("name: custody\n", "name: custody-2027\n")
+    yaml = {"Content-Type": "application/yaml"}
+    added = await client.post("/ingest/v1/mappings", content=mapping, headers=writer | yaml)
+    assert added.status_code == 201, added.text
+    answer = await client.post(f"/ingest/v1/batches/{batch_id}/retry", headers=supervisor)
+
+    assert answer.status_code == 202, answer.text
+    assert answer.headers["location"] == f"/ingest/v1/batches/{batch_id}"
+    assert answer.json()["status"] == "received"
+    assert answer.json()["failure_reason"] is None
+    batch = await finished_batch(client, batch_id, supervisor)
+    assert batch["status"] == "completed", batch
+    assert batch["retries"] == 1
+    assert batch["counts"]["accepted"] == batch["counts"]["read"] > 0
+    assert len(await published(runtime_of(app))) == batch["counts"]["accepted"]
+    again = await client.post(f"/ingest/v1/batches/{batch_id}/retry", headers=supervisor)
+    assert again.status_code == 409
+    assert "is completed" in again.json()["detail"]
+
+
+async def test_a_connector_may_put_back_its_own_failed_upload_which_fails_again_for_the_same_reason(
+    client: httpx.AsyncClient, writer: dict[str, str]
+) -> None:
+    answer = await upload(client, writer, b"vrm,camera,time\r\nAB12CDE,CAM1,2024-03-18T07:41:05Z\r\n")
+    batch_id = answer.json()["batch_id"]
+    first = await finished_batch(client, batch_id, writer)
+
+    retried = await client.post(f"/ingest/v1/batches/{batch_id}/retry", headers=writer)
+    assert retried.status_code == 202, retried.text
+    second = await finished_batch(client, batch_id, writer)
+
+    assert second["status"] == "failed"
+    assert second["failure_reason"] == first["failure_reason"]
+    assert (second["retries"], first["retries"]) == (1, 0)
+    assert (await client.post("/ingest/v1/batches/0123456789abcdef/retry", headers=writer)).status_code == 404
+
+
+async def _first_failed(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
+    for _ in range(400):
+        answer = await client.get("/ingest/v1/batches", params={"status": "failed"}, headers=headers)
+        if answer.json():
+            failed: dict[str, Any] = answer.json()[0]
+            return failed
+        await asyncio.sleep(0.02)
+    raise AssertionError("the dropped file never became a failed batch")
 
 
 async def test_rejects_download_as_csv_neutralises_formulas(

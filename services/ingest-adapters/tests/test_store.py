@@ -18,8 +18,11 @@ from precise_ingest.store import (
     add_stall,
     claim_batch,
     enter_in_ledger,
+    finish_batch,
+    get_batch,
     ledger_hashes,
     list_batches,
+    retry_batch,
     settle_in_ledger,
 )
 
@@ -128,6 +131,34 @@ async def test_a_batch_counts_its_stops_in_a_row_until_a_chunk_commits(db: Datab
         assert await add_stall(session, "b1", processor="someone else") is None
         assert await add_counts(session, "b1", Counts(read=5, accepted=5), processor="p1", until=later)
         assert await add_stall(session, "b1", processor="p1") == 1
+
+
+async def test_a_failed_batch_put_back_keeps_its_committed_counts_and_only_a_failed_one_is_put_back(
+    db: Database,
+) -> None:
+    now = datetime.now(UTC)
+    later = now + timedelta(minutes=1)
+    async with db.session() as session, session.begin():
+        await add_batch(session, received("b1", now))
+        assert await claim_batch(session, "b1", processor="p1", now=now, until=later)
+        assert await add_counts(session, "b1", Counts(read=7, accepted=6, rejected=1), processor="p1", until=later)
+        await add_stall(session, "b1", processor="p1")
+        await finish_batch(session, "b1", BatchStatus.FAILED, processor="p1", now=later, reason="stopped 5 times")
+
+    async with db.session() as session, session.begin():
+        assert await retry_batch(session, "b1")
+        assert not await retry_batch(session, "b1")  # received now: already waiting to be read
+        put_back = await get_batch(session, "b1")
+        claimed = await claim_batch(session, "b1", processor="p2", now=later, until=later + timedelta(minutes=1))
+        assert not await retry_batch(session, "b1")  # being read
+
+    assert put_back is not None
+    assert (put_back.status, put_back.failure_reason, put_back.finished_at) == (BatchStatus.RECEIVED, None, None)
+    assert put_back.counts == Counts(read=7, accepted=6, rejected=1)  # the file is read again after record 7
+    assert put_back.retries == 1
+    assert claimed  # nobody holds it: the next poll takes it up
+    async with db.session() as session:
+        assert await add_stall(session, "b1", processor="p2") == 1  # its earlier stops no longer count
 
 
 async def test_batches_are_listed_newest_first_and_paged_through_batches_received_at_the_same_moment(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import logging
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -22,9 +23,10 @@ from precise_ingest.adapters.mappings import MappingRegistry
 from precise_ingest.adapters.registry import NEEDS_MAPPING
 from precise_ingest.intake import Intake, intake_of
 from precise_ingest.pipeline import Upload, record_batch, store_file
-from precise_ingest.store import Batch, BatchStatus, RejectRow, get_batch, list_batches, list_rejects
+from precise_ingest.store import Batch, BatchStatus, RejectRow, get_batch, list_batches, list_rejects, retry_batch
 from precise_ingest.upload import BadUpload, MultipartFile, TooLarge
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["ingest"])
 
 MAPPING_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -53,6 +55,7 @@ class BatchView(BaseModel):
     received_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    retries: int = Field(description="Times the batch was put back after it failed (POST .../retry).")
 
     @classmethod
     def of(cls, batch: Batch) -> BatchView:
@@ -74,6 +77,7 @@ class BatchView(BaseModel):
             received_at=batch.received_at,
             started_at=batch.started_at,
             finished_at=batch.finished_at,
+            retries=batch.retries,
         )
 
 
@@ -96,6 +100,15 @@ async def batch_follower(caller: Annotated[Caller, Depends(authenticated)]) -> C
     if caller.role_for(Permission.INGEST_READ) is None and caller.role_for(Permission.INGEST_WRITE) is None:
         held = ", ".join(caller.roles) or "no Precise role"
         raise AuthProblem(403, "Not permitted", f"{Permission.INGEST_READ} is not granted to {held}")
+    return caller
+
+
+async def batch_retrier(caller: Annotated[Caller, Depends(authenticated)]) -> Caller:
+    """Who may put a failed batch back: the system that sent it (its own batches only), and whoever owns the
+    platform's stuck work (supervisors), any batch."""
+    if caller.role_for(Permission.DEADLETTER_MANAGE) is None and caller.role_for(Permission.INGEST_WRITE) is None:
+        held = ", ".join(caller.roles) or "no Precise role"
+        raise AuthProblem(403, "Not permitted", f"{Permission.INGEST_WRITE} is not granted to {held}")
     return caller
 
 
@@ -160,12 +173,7 @@ async def upload_file(
     upload = Upload(source=source, mapping=chosen, filename=form.filename, submitted_by=caller.subject)
     batch = await record_batch(intake.runtime, batch_id, stored, upload)
     intake.submit(batch.batch_id)
-    location = request.url_for("read_batch", batch_id=batch.batch_id).path
-    return JSONResponse(
-        BatchView.of(batch).model_dump(mode="json"),
-        status_code=status.HTTP_202_ACCEPTED,
-        headers={"Location": location},
-    )
+    return accepted(request, batch)
 
 
 @router.get("/batches", response_model=list[BatchView])
@@ -204,6 +212,41 @@ async def read_batch(
     return BatchView.of(await _batch(runtime, batch_id))
 
 
+@router.post(
+    "/batches/{batch_id}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=BatchView,
+    responses={
+        404: {"description": "No such batch, or (for a source system) not one it sent."},
+        409: {"description": "The batch has not failed: it has completed, or is being read."},
+    },
+)
+async def retry_failed_batch(
+    batch_id: str,
+    request: Request,
+    caller: Annotated[Caller, Depends(batch_retrier)],
+    intake: Annotated[Intake, Depends(_intake)],
+) -> Response:
+    """Read a failed batch's stored file again, from after its last committed chunk: once the mapping it named
+    has been added, or what stopped it has been fixed. Records already published are not published again."""
+    async with intake.runtime.unit_of_work() as uow:
+        batch = await get_batch(uow.session, batch_id)
+        if batch is None or (
+            caller.role_for(Permission.DEADLETTER_MANAGE) is None and batch.submitted_by != caller.subject
+        ):
+            raise NotFound(f"no batch {batch_id}")
+        retried = await retry_batch(uow.session, batch_id)
+        current = await get_batch(uow.session, batch_id) or batch  # a batch is never deleted
+    if not retried:
+        detail = f"batch {batch_id} is {current.status}: only a failed batch is read again"
+        return _problem(409, "Batch has not failed", detail)
+    log.info(
+        "batch %s (%s) put back by %s after it failed: %s", batch_id, batch.source, caller.subject, batch.failure_reason
+    )
+    intake.submit(batch_id)
+    return accepted(request, current)
+
+
 @router.get(
     "/batches/{batch_id}/rejects",
     response_model=list[RejectView],
@@ -230,6 +273,15 @@ async def read_rejects(
         page = await list_rejects(uow.session, batch_id, after=after, limit=limit)
     views = [_reject_view(reject_id, row).model_dump(mode="json") for reject_id, row in page]
     return JSONResponse(views)
+
+
+def accepted(request: Request, batch: Batch) -> JSONResponse:
+    """202: the batch will be read in the background; its Location is where to follow it."""
+    return JSONResponse(
+        BatchView.of(batch).model_dump(mode="json"),
+        status_code=status.HTTP_202_ACCEPTED,
+        headers={"Location": request.url_for("read_batch", batch_id=batch.batch_id).path},
+    )
 
 
 async def _batch(runtime: ServiceRuntime, batch_id: str) -> Batch:

@@ -9,11 +9,10 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from precise_chassis.auth import Caller, Permission, require
-from precise_ingest.api import BatchView, _intake, _problem
+from precise_ingest.api import BatchView, _intake, _problem, accepted
 from precise_ingest.intake import Intake
 from precise_ingest.pipeline import Upload, record_batch, store_file
 from precise_ingest.upload import BadUpload, TooLarge
@@ -85,11 +84,7 @@ async def post_reads(
     upload = Upload(source=SOURCE, mapping=None, filename=None, submitted_by=caller.subject)
     batch = await record_batch(intake.runtime, batch_id, stored, upload)
     intake.submit(batch.batch_id)
-    return JSONResponse(
-        BatchView.of(batch).model_dump(mode="json"),
-        status_code=status.HTTP_202_ACCEPTED,
-        headers={"Location": request.url_for("read_batch", batch_id=batch.batch_id).path},
-    )
+    return accepted(request, batch)
 
 
 async def _reads(request: Request) -> list[dict[str, Any]]:

@@ -73,6 +73,8 @@ batches = Table(
     Column("lease_until", DateTime(timezone=True)),
     # attempts in a row that stopped on an unexpected error before committing a chunk (ADR 0014)
     Column("stalls", Integer, nullable=False, server_default="0"),
+    # times the batch was put back after it failed (`retry_batch`)
+    Column("retries", Integer, nullable=False, server_default="0"),
     # batches listed newest first, a page at a time (`list_batches`)
     Index("ix_batches_received_at", "received_at", "batch_id"),
 )
@@ -143,6 +145,7 @@ class Batch:
     received_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    retries: int = 0
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,7 @@ def _batch_of(row: RowMapping) -> Batch:
         received_at=_utc(row["received_at"]) or row["received_at"],
         started_at=_utc(row["started_at"]),
         finished_at=_utc(row["finished_at"]),
+        retries=row["retries"],
     )
 
 
@@ -280,6 +284,25 @@ async def finish_batch(
         .where(batches.c.batch_id == batch_id, batches.c.processor == processor)
         .values(status=status.value, failure_reason=reason, finished_at=now, lease_until=None)
     )
+
+
+async def retry_batch(session: AsyncSession, batch_id: str) -> bool:
+    """Put a failed batch back to be read again, from after its last committed chunk; False if it has not failed
+    (it has completed, or is being read)."""
+    result = await session.execute(
+        update(batches)
+        .where(batches.c.batch_id == batch_id, batches.c.status == BatchStatus.FAILED.value)
+        .values(
+            status=BatchStatus.RECEIVED.value,
+            failure_reason=None,
+            finished_at=None,
+            processor=None,
+            lease_until=None,
+            stalls=0,
+            retries=batches.c.retries + 1,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def add_rejects(session: AsyncSession, batch_id: str, rows: Sequence[RejectRow]) -> None:
