@@ -1,11 +1,16 @@
+import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 
 import pytest
-from precise_ingest.adapters.anpr import FIELDS, AnprAdapter
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from precise_ingest.adapters.anpr import FIELDS, AnprAdapter, _read_of, _standard_reads
 from precise_ingest.adapters.anpr_columns import SightingChunk
+from precise_ingest.adapters.csv_lines import csv_records
 from precise_ingest.adapters.port import FileUnreadable, Origin, Publication, Rejected
 from precise_ingest.fingerprint import Seen
 from precise_ingest.testing import ANPR_READ
@@ -176,6 +181,62 @@ def test_csv_rows_with_quoted_newlines_keep_all_their_bytes_and_bad_rows_do_not_
     assert "2 fields" in third.reason
     assert fourth.origin == Origin(6, b"\xe9")
     assert "not UTF-8" in fourth.reason
+
+
+def test_columns_in_another_order_with_one_left_out_and_one_unknown_read_as_the_documented_layout() -> None:
+    quoted = {**GOOD, "read_id": "r2", "site_name": "Leeds, ring road"}
+    standard = HEADER + "\r\n" + csv_line(GOOD) + csv_line(quoted).replace("Leeds, ring road", '"Leeds, ring road"')
+    names = [*reversed([name for name in FIELDS if name != "lane"]), "operator_note"]
+    rows = [[str(read[name]) for name in names[:-1]] + ["checked, ok"] for read in (GOOD, quoted)]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([names, *rows])
+
+    as_documented, rejects = read_all(standard.encode())
+    reordered, others = read_all(out.getvalue().encode())
+
+    assert rejects == others == []
+    assert [s.model_copy(update={"lane": None}) for s in as_documented] == reordered
+
+
+_PLAIN = st.text(alphabet="ab1.-", max_size=4)
+_ANY = st.text(alphabet=st.sampled_from('ab ,"\n\r\x00£'), max_size=6)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            # mostly plain fields, so the split around the position is tried on rows of every shape
+            st.lists(st.one_of(_PLAIN, _PLAIN, _PLAIN, _PLAIN, _ANY), min_size=11, max_size=15),
+            st.text(alphabet=st.sampled_from('ab ,"\r£'), max_size=40).map(lambda line: [line]),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from(["utf-8", "cp1252"]),
+)
+def test_rows_in_the_documented_layout_read_as_any_csv_record_is(rows: list[list[str]], encoding: str) -> None:
+    """Split around the camera's position or read by the csv module, a row gives the same values or reject."""
+    out = io.StringIO()
+    for row in rows:  # a one-field row is written as it is: it may hold a stray quote
+        out.write(row[0] + "\r\n" if len(row) == 1 else _written(row))
+    content = out.getvalue().encode(encoding, "replace")
+    pick = itemgetter(*range(len(FIELDS)))
+
+    lines = content.splitlines(keepends=True)
+    records = csv_records(iter([b"header\r\n", *lines]))  # numbered as in a file, from line 2 on
+    next(records)
+
+    standard = list(_standard_reads(iter(lines), 1))
+    general = [_read_of(record, len(FIELDS), pick, padded=False) for record in records]
+
+    assert standard == [item for item in general if item is not None]
+
+
+def _written(row: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(row)
+    return out.getvalue()
 
 
 @pytest.mark.parametrize(

@@ -5,13 +5,16 @@ Which encoding: the `format` option ("csv" or "jsonl") when the upload gives one
 decides: a file whose first non-blank line starts with "{" is JSON lines, anything else is CSV with a header.
 
 ANPR is the high-volume source, so the adapter reads a chunk at a time into columns (`anpr_columns`) and
-builds no object per read. Validation is still the contract's own: columns go through the contract's types,
-and a read that is not in the usual forms goes through `VehicleSighting` itself (`_Reference`), which
-normalises it or says, in the file's terms, which field is wrong and why.
+builds no object per read. A CSV file in the documented column order is split around each read's camera
+position, whose text is read once per camera (`_standard_reads`); other orders are read field by field.
+Validation is still the contract's own: columns go through the contract's types, and a read that is not in the
+usual forms goes through `VehicleSighting` itself (`_Reference`), which normalises it or says, in the file's
+terms, which field is wrong and why.
 """
 
 from __future__ import annotations
 
+import csv
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -22,13 +25,25 @@ from typing import Any, BinaryIO
 from pydantic import TypeAdapter, ValidationError
 
 from precise_contracts.events.ingest import CameraLocation, VehicleSighting
-from precise_ingest.adapters.anpr_columns import FIELDS, ChunkBuilder, PositionCache, Row, SightingChunk, row_of
-from precise_ingest.adapters.csv_lines import csv_records
+from precise_ingest.adapters.anpr_columns import (
+    FIELDS,
+    POSITION_GIVEN,
+    ChunkBuilder,
+    PositionCache,
+    Row,
+    SightingChunk,
+    row_of,
+)
+from precise_ingest.adapters.csv_lines import CsvRecord, csv_records, plain_record, quoted_record
 from precise_ingest.adapters.port import FileUnreadable, Origin, Rejected
 
 REQUIRED = ("read_id", "vrm", "capture_time", "camera_id", "latitude", "longitude")
 FORMATS = ("csv", "jsonl")
 _BOM = b"\xef\xbb\xbf"
+_QUOTE = b'"'
+# A camera's position is these fields of FIELDS, one after another: those before it, and those after it.
+_BEFORE, _AFTER = POSITION_GIVEN[0], len(FIELDS) - 1 - POSITION_GIVEN[-1]
+_MAX_POSITIONS = 10_000  # distinct position texts kept: a country's camera sites
 # The contract's field names where the file's differ, to name the field at fault in the file's terms.
 _FILE_FIELD = {"read_at": "capture_time"}
 _LOCATION_FILE_FIELD = {"latitude": "latitude", "longitude": "longitude", "description": "site_name"}
@@ -104,18 +119,83 @@ def _csv_reads(lines: Iterator[bytes]) -> Iterator[Item]:
     missing = [name for name in REQUIRED if name not in names]
     if missing:
         raise FileUnreadable(f"the CSV header lacks the required field(s) {', '.join(missing)}")
+    if tuple(names) == FIELDS:  # `records` has read the header's lines and no more
+        yield from _standard_reads(lines, header.line + header.raw.count(b"\n", 0, len(header.raw) - 1))
+        return
     width = len(names)
     # a field the header does not name reads as blank: it is looked up past the end, where a "" is added
     pick = itemgetter(*(names.index(name) if name in names else width for name in FIELDS))
     padded = any(name not in names for name in FIELDS)
-    for line, raw, values, problem in records:
-        if len(values) == width:
-            if padded:
-                values.append("")
-            yield line, raw, pick(values)
-        elif values or problem:
-            reason = problem or f"the row has {len(values)} fields but the header names {width}"
-            yield line, raw, Rejected(Origin(line, raw), reason)
+    for record in records:
+        if (item := _read_of(record, width, pick, padded=padded)) is not None:
+            yield item
+
+
+def _read_of(record: CsvRecord, width: int, pick: itemgetter[Any], *, padded: bool) -> Item | None:
+    """A CSV record as a read (its values in FIELDS order) or a reject; None for a blank line."""
+    line, raw, values, problem = record
+    if len(values) == width:
+        if padded:
+            values.append("")
+        return line, raw, pick(values)
+    if values or problem:
+        reason = problem or f"the row has {len(values)} fields but the header names {width}"
+        return line, raw, Rejected(Origin(line, raw), reason)
+    return None
+
+
+def _standard_reads(lines: Iterator[bytes], number: int) -> Iterator[Item]:
+    """The reads of a file in the documented column order (after its header, line `number`). A camera's position
+    (camera_id to longitude, the middle five fields) is the same text in each of its thousands of reads, and the
+    only place a comma within quotes is usual (a site name), so a row is split around it: the three fields before
+    it and the five after hold no comma, and the position's text is read as CSV once per camera, its values then
+    shared by its reads. A row this does not fit (a quote outside the position, a line break inside quotes, the
+    wrong number of fields, not UTF-8) is read as any CSV record is."""
+    positions: dict[str, tuple[str, ...] | None] = {}
+    pick = itemgetter(*range(len(FIELDS)))
+    for raw in lines:
+        number += 1
+        try:
+            head = raw.decode().rstrip("\r\n").split(",", _BEFORE)
+        except UnicodeDecodeError:
+            head = []
+        if len(head) == _BEFORE + 1:
+            tail = head.pop().rsplit(",", _AFTER)
+            if len(tail) == _AFTER + 1:
+                middle = tail[0]
+                position = positions.get(middle)
+                if position is None and middle not in positions:
+                    if len(positions) >= _MAX_POSITIONS:
+                        positions.clear()
+                    position = positions[middle] = _position_fields(middle)
+                if position is not None and (_QUOTE not in raw or _quotes_within(raw, middle)):
+                    yield number, raw, (*head, *position, *tail[1:])
+                    continue
+        if _QUOTE in raw:
+            record, last = quoted_record(number, raw, lines)
+        else:
+            record, last = plain_record(number, raw), number
+        number = last
+        if (item := _read_of(record, len(FIELDS), pick, padded=False)) is not None:
+            yield item
+
+
+def _position_fields(text: str) -> tuple[str, ...] | None:
+    """The five fields of a camera position's CSV text, or None if it does not hold five (or is not valid CSV)."""
+    if '"' not in text:
+        fields = text.split(",")
+    else:
+        try:
+            fields = next(csv.reader([text], strict=True), [])
+        except csv.Error:
+            return None
+    return tuple(fields) if len(fields) == len(POSITION_GIVEN) else None
+
+
+def _quotes_within(raw: bytes, middle: str) -> bool:
+    """Whether every quote of the row is within its camera position's text, and the row ends outside quotes."""
+    quotes = raw.count(_QUOTE)
+    return quotes % 2 == 0 and middle.count('"') == quotes
 
 
 class _Reference:

@@ -1,10 +1,10 @@
 """CSV records with the bytes they came from: a rejected record is quarantined with its original bytes and
 first line number, and one record may span several lines (a newline inside quotes).
 
-Most ANPR rows hold no quote character, so they are split on commas directly (several times faster than the
-csv module on this volume). A row whose one quoted field holds no quote of its own (a site name with a
+A row holding no quote character is split on commas directly (several times faster than the csv module on
+ANPR's volume: `plain_record`). A row whose one quoted field holds no quote of its own (a site name with a
 comma) is split around the quotes, checked to sit at field boundaries; any other row with a quote is read by
-the csv module (RFC 4180), together with the following lines while its quotes are unbalanced.
+the csv module (RFC 4180), together with the following lines while its quotes are unbalanced (`quoted_record`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from functools import partial
 from typing import NamedTuple
 
 _QUOTE = b'"'
+NOT_UTF8 = "the row is not UTF-8"
 
 
 class CsvRecord(NamedTuple):
@@ -34,38 +35,49 @@ def csv_records(lines: Iterator[bytes]) -> Iterator[CsvRecord]:
     number = 0
     for raw in lines:
         number += 1
-        first = number
         if _QUOTE in raw:
-            # A line break ends the record only where the quotes so far are balanced ("" is an escaped quote).
-            taken = [raw]
-            quotes = raw.count(_QUOTE)
-            while quotes % 2:
-                more = next(lines, None)
-                if more is None:
-                    break
-                number += 1
-                taken.append(more)
-                quotes += more.count(_QUOTE)
-            raw = b"".join(taken)
-        try:
-            text = raw.decode()
-        except UnicodeDecodeError:
-            yield _record((first, raw, [], "the row is not UTF-8"))
-            continue
-        if _QUOTE not in raw:
-            text = text.rstrip("\r\n")
-            yield _record((first, raw, text.split(",") if text else [], None))
-            continue
-        values = _one_quoted_field(text)
-        if values is not None:
-            yield _record((first, raw, values, None))
-            continue
+            record, number = quoted_record(number, raw, lines)
+            yield record
+        else:
+            yield plain_record(number, raw)
+
+
+def plain_record(number: int, raw: bytes) -> CsvRecord:
+    """The record on line `number`, which holds no quote: its fields are what lies between its commas."""
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError:
+        return _record((number, raw, [], NOT_UTF8))
+    text = text.rstrip("\r\n")
+    return _record((number, raw, text.split(",") if text else [], None))
+
+
+def quoted_record(number: int, raw: bytes, lines: Iterator[bytes]) -> tuple[CsvRecord, int]:
+    """The record starting on line `number`, which holds a quote, and the number of its last line: a line break
+    ends it only where the quotes so far are balanced ("" is an escaped quote), so it takes the lines after it
+    while they are not."""
+    first = number
+    taken = [raw]
+    quotes = raw.count(_QUOTE)
+    while quotes % 2:
+        more = next(lines, None)
+        if more is None:
+            break
+        number += 1
+        taken.append(more)
+        quotes += more.count(_QUOTE)
+    raw = b"".join(taken)
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError:
+        return _record((first, raw, [], NOT_UTF8)), number
+    values = _one_quoted_field(text)
+    if values is None:
         try:
             values = next(csv.reader([text], strict=True), [])
         except csv.Error as error:  # a stray quote inside a field, or one never closed
-            yield _record((first, raw, [], f"the row's quoting is broken: {error}"))
-        else:
-            yield _record((first, raw, values, None))
+            return _record((first, raw, [], f"the row's quoting is broken: {error}")), number
+    return _record((first, raw, values, None)), number
 
 
 def _one_quoted_field(text: str) -> list[str] | None:
