@@ -24,6 +24,8 @@ from precise_chassis.settings import PlatformSettings, Profile
 from precise_contracts.registry import REGISTRY
 
 _METRIC = re.compile(r"\bprecise_[a-z_]+\b")
+# the samples of each type of metric, by the suffix they add to its name
+_SAMPLES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "gauge": ("",)}
 
 
 def _metrics_in(query: str) -> set[str]:
@@ -39,7 +41,8 @@ def metrics_in() -> Callable[[str], set[str]]:
 
 @pytest.fixture
 async def exported(tmp_path: Path) -> set[str]:
-    """The sample names on /metrics after one ANPR batch went through ingest (embedded profile)."""
+    """The sample names on /metrics after one ANPR batch went through ingest (embedded profile), and those of the
+    series declared there that nothing has touched yet."""
     settings = PlatformSettings(profile=Profile.EMBEDDED, data_dir=tmp_path / "data", outbox_poll_seconds=0.05)
     app: FastAPI = create_app(Platform(settings, [service], REGISTRY))
     headers = {"Authorization": f"Bearer {issue_dev_token(settings, roles=[Role.INGEST_SYSTEM], sub='ANPR-LINK')}"}
@@ -50,4 +53,9 @@ async def exported(tmp_path: Path) -> set[str]:
         answer = await client.post("/ingest/v1/anpr/reads", json={"reads": [ANPR_READ]}, headers=headers)
         await finished_batch(client, answer.json()["batch_id"], headers)
         text = (await client.get("/metrics")).text
-    return {sample.name for family in text_string_to_metric_families(text) for sample in family.samples}
+    exported: set[str] = set()
+    for family in text_string_to_metric_families(text):
+        # a labelled series no event has touched yet (a dead letter, say) is declared with no samples
+        exported |= {family.name + suffix for suffix in _SAMPLES.get(family.type, ("",))}
+        exported |= {sample.name for sample in family.samples}
+    return exported

@@ -44,5 +44,5 @@ def test_each_panel_has_its_own_id_and_a_place_on_the_grid(path: Path) -> None:
         assert panel["datasource"]["uid"] == "${datasource}", panel["title"]
 
 
-def test_there_is_a_dashboard_for_ingest() -> None:
-    assert "ingest.json" in [path.name for path in DASHBOARDS]
+def test_there_are_dashboards_for_the_platform_and_for_ingest() -> None:
+    assert {"platform.json", "ingest.json"} <= {path.name for path in DASHBOARDS}

@@ -48,5 +48,5 @@ def test_each_alert_says_how_bad_it_is_and_what_to_do(path: Path) -> None:
         assert DURATION.fullmatch(rule.get("for", "0s")), rule["alert"]
 
 
-def test_there_are_alerts_for_ingest() -> None:
-    assert "ingest-alerts.yaml" in [path.name for path in RULE_FILES]
+def test_there_are_alerts_for_the_platform_and_for_ingest() -> None:
+    assert {"platform-alerts.yaml", "ingest-alerts.yaml"} <= {path.name for path in RULE_FILES}
