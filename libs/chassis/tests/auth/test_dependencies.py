@@ -67,6 +67,12 @@ def service(db: Database, verifier: TokenVerifier, reads: Reads, sink: AuditSink
     ) -> dict[str, str]:
         return {"caller": caller.subject}
 
+    @app.get("/ingest-batches")
+    async def ingest_batches(
+        caller: Annotated[Caller, Depends(require(Permission.INGEST_READ, Permission.INGEST_WRITE))],
+    ) -> dict[str, str]:
+        return {"caller": caller.subject}
+
     root = FastAPI()
     root.mount("/risk", app)
     return root
@@ -276,6 +282,17 @@ async def test_require_lets_a_permitted_caller_through_without_auditing(
     nobody = await client.get("/risk/ingest-runs", headers=bearer(issuer.mint([], sub="x-1")))
     assert nobody.json()["detail"] == "ingest:read is not granted to no Precise role"
     assert await audit_records(db) == []
+
+
+async def test_require_of_several_permissions_lets_through_a_caller_granted_any_one(
+    client: httpx.AsyncClient, issuer: DevIssuer
+) -> None:
+    for role, subject in ((Role.ANALYST, "an-5"), (Role.INGEST_SYSTEM, "PNC-LINK")):
+        allowed = await client.get("/risk/ingest-batches", headers=bearer(issuer.mint([role], sub=subject)))
+        assert (allowed.status_code, allowed.json()) == (200, {"caller": subject})
+    refused = await client.get("/risk/ingest-batches", headers=bearer(issuer.mint([Role.CALL_HANDLER], sub="ch-1")))
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "ingest:read or ingest:write is not granted to call-handler"
 
 
 async def test_without_the_problem_handler_refusals_keep_their_status_and_challenge(

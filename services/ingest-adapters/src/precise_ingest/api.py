@@ -17,7 +17,6 @@ from pydantic import BaseModel, Field
 
 from precise_chassis.api import NotFound, service_runtime
 from precise_chassis.auth import Access, Caller, Permission, personal_data, require
-from precise_chassis.auth.dependencies import AuthProblem, authenticated
 from precise_chassis.runtime import ServiceRuntime
 from precise_ingest.adapters.mappings import MappingRegistry
 from precise_ingest.adapters.registry import NEEDS_MAPPING
@@ -94,22 +93,12 @@ def _intake(runtime: Annotated[ServiceRuntime, Depends(service_runtime)]) -> Int
     return intake_of(runtime)
 
 
-async def batch_follower(caller: Annotated[Caller, Depends(authenticated)]) -> Caller:
-    """Who may follow a batch: readers of ingested data, and the system that sent the file (status and counts
-    hold no personal data, and a connector must know whether its upload failed)."""
-    if caller.role_for(Permission.INGEST_READ) is None and caller.role_for(Permission.INGEST_WRITE) is None:
-        held = ", ".join(caller.roles) or "no Precise role"
-        raise AuthProblem(403, "Not permitted", f"{Permission.INGEST_READ} is not granted to {held}")
-    return caller
-
-
-async def batch_retrier(caller: Annotated[Caller, Depends(authenticated)]) -> Caller:
-    """Who may put a failed batch back: the system that sent it (its own batches only), and whoever owns the
-    platform's stuck work (supervisors), any batch."""
-    if caller.role_for(Permission.DEADLETTER_MANAGE) is None and caller.role_for(Permission.INGEST_WRITE) is None:
-        held = ", ".join(caller.roles) or "no Precise role"
-        raise AuthProblem(403, "Not permitted", f"{Permission.INGEST_WRITE} is not granted to {held}")
-    return caller
+# Who may follow a batch: readers of ingested data, and the system that sent the file (status and counts hold no
+# personal data, and a connector must know whether its upload failed).
+batch_follower = require(Permission.INGEST_READ, Permission.INGEST_WRITE)
+# Who may put a failed batch back: the system that sent it (its own batches only), and whoever owns the platform's
+# stuck work (supervisors), any batch.
+batch_retrier = require(Permission.INGEST_WRITE, Permission.DEADLETTER_MANAGE)
 
 
 _UPLOAD_BODY = {

@@ -94,17 +94,18 @@ async def authenticated(
         raise AuthProblem(503, "Identity provider unavailable", str(exc)) from exc
 
 
-def _forbidden(caller: Caller, permission: Permission) -> AuthProblem:
+def _forbidden(caller: Caller, *permissions: Permission) -> AuthProblem:
     held = ", ".join(caller.roles) or "no Precise role"
-    return AuthProblem(403, "Not permitted", f"{permission} is not granted to {held}")
+    wanted = " or ".join(permissions)
+    return AuthProblem(403, "Not permitted", f"{wanted} is not granted to {held}")
 
 
-def require(permission: Permission) -> Callable[..., Coroutine[Any, Any, Caller]]:
-    """A caller with a role granting `permission`, for routes that read no personal data."""
+def require(*permissions: Permission) -> Callable[..., Coroutine[Any, Any, Caller]]:
+    """A caller with a role granting one of `permissions`, for routes that read no personal data."""
 
     async def permitted(caller: Annotated[Caller, Depends(authenticated)]) -> Caller:
-        if caller.role_for(permission) is None:
-            raise _forbidden(caller, permission)
+        if all(caller.role_for(permission) is None for permission in permissions):
+            raise _forbidden(caller, *permissions)
         return caller
 
     return permitted

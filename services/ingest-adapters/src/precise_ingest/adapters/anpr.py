@@ -34,13 +34,12 @@ from precise_ingest.adapters.anpr_columns import (
     SightingChunk,
     row_of,
 )
-from precise_ingest.adapters.csv_lines import CsvRecord, csv_records, plain_record, quoted_record
+from precise_ingest.adapters.csv_lines import QUOTE, CsvRecord, csv_records, plain_record, quoted_record
 from precise_ingest.adapters.port import FileUnreadable, Origin, Rejected
 
 REQUIRED = ("read_id", "vrm", "capture_time", "camera_id", "latitude", "longitude")
 FORMATS = ("csv", "jsonl")
 _BOM = b"\xef\xbb\xbf"
-_QUOTE = b'"'
 # A camera's position is these fields of FIELDS, one after another: those before it, and those after it.
 _BEFORE, _AFTER = POSITION_GIVEN[0], len(FIELDS) - 1 - POSITION_GIVEN[-1]
 _MAX_POSITIONS = 10_000  # distinct position texts kept: a country's camera sites
@@ -168,10 +167,10 @@ def _standard_reads(lines: Iterator[bytes], number: int) -> Iterator[Item]:
                     if len(positions) >= _MAX_POSITIONS:
                         positions.clear()
                     position = positions[middle] = _position_fields(middle)
-                if position is not None and (_QUOTE not in raw or _quotes_within(raw, middle)):
+                if position is not None and (QUOTE not in raw or _quotes_within(raw, middle)):
                     yield number, raw, (*head, *position, *tail[1:])
                     continue
-        if _QUOTE in raw:
+        if QUOTE in raw:
             record, last = quoted_record(number, raw, lines)
         else:
             record, last = plain_record(number, raw), number
@@ -194,7 +193,7 @@ def _position_fields(text: str) -> tuple[str, ...] | None:
 
 def _quotes_within(raw: bytes, middle: str) -> bool:
     """Whether every quote of the row is within its camera position's text, and the row ends outside quotes."""
-    quotes = raw.count(_QUOTE)
+    quotes = raw.count(QUOTE)
     return quotes % 2 == 0 and middle.count('"') == quotes
 
 

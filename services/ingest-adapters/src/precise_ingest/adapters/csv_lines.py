@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import NamedTuple
 
-_QUOTE = b'"'
+QUOTE = b'"'
 NOT_UTF8 = "the row is not UTF-8"
 
 
@@ -35,7 +35,7 @@ def csv_records(lines: Iterator[bytes]) -> Iterator[CsvRecord]:
     number = 0
     for raw in lines:
         number += 1
-        if _QUOTE in raw:
+        if QUOTE in raw:
             record, number = quoted_record(number, raw, lines)
             yield record
         else:
@@ -58,14 +58,14 @@ def quoted_record(number: int, raw: bytes, lines: Iterator[bytes]) -> tuple[CsvR
     while they are not."""
     first = number
     taken = [raw]
-    quotes = raw.count(_QUOTE)
+    quotes = raw.count(QUOTE)
     while quotes % 2:
         more = next(lines, None)
         if more is None:
             break
         number += 1
         taken.append(more)
-        quotes += more.count(_QUOTE)
+        quotes += more.count(QUOTE)
     raw = b"".join(taken)
     try:
         text = raw.decode()
