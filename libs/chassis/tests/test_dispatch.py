@@ -123,6 +123,31 @@ async def test_a_payload_that_breaks_its_schema_is_unprocessable(casework_db: Da
     assert await notes(casework_db) == 0
 
 
+async def test_a_large_note_travels_compressed_and_is_handled_as_written(casework_db: Database) -> None:
+    handled: list[CaseNoteAdded] = []
+
+    async def keep(event: CaseNoteAdded, uow: UnitOfWork) -> None:
+        handled.append(event)
+
+    event = CaseNoteAdded(case_ref="CASE/2026/0001", note="house-to-house enquiries, Acacia Avenue. " * 500)
+    sent = delivery(event)
+    assert sent.envelope.dataencoding == "zstd"
+    assert len(sent.envelope.data) < len(event.model_dump_json()) / 10
+
+    assert await dispatcher(casework_db, keep).dispatch(sent) is True
+    assert handled == [event]
+
+
+@pytest.mark.parametrize("data", [b"not a zstd frame", b"\x28\xb5\x2f\xfd\x00"], ids=["not-zstd", "no-stated-size"])
+async def test_data_that_is_not_what_its_encoding_says_is_unprocessable(casework_db: Database, data: bytes) -> None:
+    handle = dispatcher(casework_db, index_note)
+    good = Envelope.wrap(CaseNoteAdded(case_ref="CASE/2026/0001", note="x"), service="casework")
+    bad = good.model_copy(update={"data": data, "dataencoding": "zstd"})
+    with pytest.raises(Unprocessable, match="cannot be decoded"):
+        await handle.dispatch(Delivery(envelope=bad, subscription=SUBSCRIPTION, delivery_count=1))
+    assert await notes(casework_db) == 0
+
+
 async def test_in_a_batch_only_the_failing_delivery_is_abandoned(casework_db: Database) -> None:
     async def refuse_the_withdrawn(event: CaseNoteAdded, uow: UnitOfWork) -> None:
         await index_note(event, uow)

@@ -80,6 +80,19 @@ async def test_an_event_serialised_in_another_process_is_published_as_if_built_h
     assert envelope.decode(CaseNoteAdded) == note
 
 
+async def test_a_large_event_is_stored_and_relayed_compressed(db: Database, recording_bus: RecordingBus) -> None:
+    note = CaseNoteAdded(case_ref="CASE/2026/0005", note="CCTV trawl, High Street, 14:00-18:00: nothing. " * 600)
+    async with uow_for(db) as uow:
+        uow.publish(SerialisedEvent.of(note))
+    async with db.session() as session:
+        (data,) = (await session.execute(select(outbox.c.data))).scalars().all()
+    assert len(data) < len(note.model_dump_json()) / 10  # what the database and the broker carry
+    await OutboxRelay(db, recording_bus, service="casework").flush()
+    ((_topic, envelope),) = recording_bus.published
+    assert envelope.dataencoding == "zstd"
+    assert envelope.decode(CaseNoteAdded) == note
+
+
 async def outbox_rows(db: Database) -> list[tuple[str, bool]]:
     """Each row left in the outbox: its event id and whether it was published."""
     async with db.session() as session:

@@ -52,7 +52,7 @@ def reads_of(publication: Publication) -> list[tuple[str, bool]]:
     return [
         (sighting.read_id, sighting.is_update)
         for event in publication.events
-        for sighting in VehicleSightingsBatched.model_validate_json(event.data).sightings()
+        for sighting in VehicleSightingsBatched.model_validate_json(event.data_json()).sightings()
     ]
 
 

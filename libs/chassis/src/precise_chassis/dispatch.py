@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from precise_chassis.bus.port import Delivery, Unprocessable
 from precise_chassis.inbox import claim
 from precise_chassis.uow import UnitOfWork
+from precise_contracts.data_encoding import UndecodableData
 from precise_contracts.envelope import Event
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,8 @@ class Dispatcher:
             return envelope.decode(event_class), handler
         except ValidationError as exc:
             raise Unprocessable(f"{envelope.type} {envelope.id} does not match its schema: {exc}") from exc
+        except UndecodableData as exc:
+            raise Unprocessable(f"{envelope.type} {envelope.id} cannot be decoded: {exc}") from exc
 
     async def _drain(self) -> None:
         try:

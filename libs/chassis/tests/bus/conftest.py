@@ -5,6 +5,7 @@ removed afterwards, because other test runs share the same broker."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 import uuid
@@ -21,6 +22,7 @@ from precise_chassis.bus.port import Bus, DeadLetter, Delivery, RetryPolicy
 from precise_chassis.bus.rabbitmq import RabbitMQBus
 from precise_chassis.testing.rabbitmq import delete_topology
 from precise_chassis.testing.services import rabbitmq_url
+from precise_contracts.data_encoding import encoded
 from precise_contracts.envelope import Envelope
 from precise_contracts.registry import Subscription, Topic
 
@@ -89,6 +91,8 @@ class BusRig:
 
     @staticmethod
     def envelope(kind: str, **data: Any) -> Envelope:
+        """An event as a producer sends it: a large payload compressed."""
+        body, encoding = encoded(json.dumps(data, separators=(",", ":")).encode())
         return Envelope(
             id=str(uuid.uuid4()),
             source=f"/precise/{SOURCE_SERVICE}",
@@ -96,7 +100,8 @@ class BusRig:
             subject="CASE/2026/0042",
             time=datetime.now(UTC),
             traceparent=f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01",
-            data=data,
+            dataencoding=encoding,
+            data=body,
         )
 
     @staticmethod

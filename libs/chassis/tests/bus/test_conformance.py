@@ -55,6 +55,25 @@ async def test_a_message_reaches_subscriptions_on_its_topic_and_no_others(rig: B
     assert on_elsewhere.deliveries == []
 
 
+async def test_a_compressed_payload_arrives_with_its_encoding_and_reads_as_written(rig: BusRig) -> None:
+    bus = rig.bus()
+    casework = rig.subscription("casework", "risk-summary", NOTE_ADDED)
+    await rig.declare(bus, casework)
+    recorder = rig.recorder()
+    await bus.consume(casework, recorder)
+
+    text = "house-to-house enquiries, Acacia Avenue; no answer at 12, 14 or 16. " * 400
+    note = rig.envelope(NOTE_ADDED, note=text)
+    assert note.dataencoding == "zstd"
+    assert len(note.data) < len(text) / 10
+    await bus.publish("casework", [note])
+
+    await rig.eventually(lambda: len(recorder.deliveries) == 1, "the compressed note's delivery")
+    received = recorder.deliveries[0].envelope
+    assert received == note
+    assert received.payload() == {"note": text}
+
+
 async def test_a_subscription_sees_only_the_event_types_it_names(rig: BusRig) -> None:
     bus = rig.bus()
     wants_added = rig.subscription("casework", "risk-summary", NOTE_ADDED)

@@ -7,6 +7,7 @@ so string properties come back as bytes and timestamps as milliseconds, exactly 
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,7 @@ from precise_chassis.bus.servicebus_mapping import (
     to_message,
     unmappable_settlement,
 )
+from precise_contracts.data_encoding import encoded
 from precise_contracts.envelope import Envelope
 from precise_contracts.registry import Subscription, Topic
 from precise_contracts.topology.servicebus import REPLAY_RULE
@@ -88,6 +90,19 @@ def test_an_envelope_without_optional_attributes_survives_too() -> None:
         "cloudEvents_time",
     }
     assert to_envelope(received(message)) == sent
+
+
+def test_a_compressed_payload_travels_as_its_frame_with_its_encoding_beside_it() -> None:
+    items = [{"kind": "cctv", "minutes": minutes} for minutes in range(2_000)]
+    frame, encoding = encoded(json.dumps({"exhibit": "EXH/2026/0042", "items": items}).encode())
+    sent = envelope(data=frame, dataencoding=encoding)
+    message = to_message(sent)
+
+    assert b"".join(message.body) == frame
+    assert (message.application_properties or {})["cloudEvents_dataencoding"] == "zstd"
+    got = to_envelope(received(message))
+    assert got == sent
+    assert got.payload()["items"] == items
 
 
 def test_the_message_is_binary_mode_cloudevents_keyed_for_duplicate_detection_and_filters() -> None:

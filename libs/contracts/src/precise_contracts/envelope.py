@@ -13,6 +13,8 @@ from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
+from precise_contracts.data_encoding import DataEncoding, decoded, encoded
+
 EVENT_TYPE = re.compile(r"^uk\.police\.precise\.[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.v[1-9][0-9]*$")
 TRACEPARENT = re.compile(r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 SCHEMA_URN = "urn:uk:police:precise:schema:"
@@ -54,16 +56,23 @@ E = TypeVar("E", bound=Event)
 class SerialisedEvent:
     """An event already serialised to its JSON: what a producer hands from one of its processes to another
     (ingest parses files in a process of its own, ADR 0011), so the JSON is made where the event is built and
-    never re-made. `Envelope.wrap` takes it as it takes an `Event`."""
+    never re-made, and a large one compressed there too (`dataencoding`, ADR 0015). `Envelope.wrap` takes it as
+    it takes an `Event`."""
 
     type: str
     dataschema: str
     subject: str | None
     data: bytes
+    dataencoding: DataEncoding | None = None
 
     @classmethod
     def of(cls, event: Event) -> Self:
-        return cls(event.type, event.dataschema(), event.subject(), event.__pydantic_serializer__.to_json(event))
+        data, encoding = encoded(event.__pydantic_serializer__.to_json(event))
+        return cls(event.type, event.dataschema(), event.subject(), data, encoding)
+
+    def data_json(self) -> bytes:
+        """The payload's JSON, decompressed if it is to travel compressed."""
+        return decoded(self.data, self.dataencoding)
 
 
 class Envelope(BaseModel):
@@ -84,6 +93,11 @@ class Envelope(BaseModel):
     time: AwareDatetime = Field(description="When the producer recorded the event (UTC).")
     datacontenttype: Literal["application/json"] = "application/json"
     dataschema: str | None = Field(default=None, description="URN of the JSON Schema of `data`.")
+    dataencoding: DataEncoding | None = Field(
+        default=None,
+        description="Absent when `data` is the JSON itself; `zstd` when it is a Zstandard frame (RFC 8878) of the "
+        "JSON, as payloads of 16 KiB or more travel in binary content mode (ADR 0015).",
+    )
     traceparent: str | None = Field(default=None, description="W3C trace context of the producing span.")
     data: Annotated[bytes, WithJsonSchema({"type": "object"})] = Field(
         description="The event payload as JSON (UTF-8), valid against `dataschema`."
@@ -124,16 +138,22 @@ class Envelope(BaseModel):
             time=time or datetime.now(UTC),
             dataschema=event.dataschema,
             traceparent=traceparent,
+            dataencoding=event.dataencoding,
             data=event.data,
         )
 
     def decode(self, event_class: builtins.type[E]) -> E:  # `type` is a field here
-        """The payload as its contract, validated straight from the JSON (one pass, no dict in between)."""
-        return event_class.model_validate_json(self.data)
+        """The payload as its contract, validated straight from the JSON (one pass, no dict in between);
+        UndecodableData if `data` is not what `dataencoding` says."""
+        return event_class.model_validate_json(self.data_json())
+
+    def data_json(self) -> bytes:
+        """The payload's JSON, decompressed if it travels compressed."""
+        return decoded(self.data, self.dataencoding)
 
     def payload(self) -> dict[str, Any]:
         """The payload as plain JSON values, for tools and tests that read it without its contract."""
-        value = json.loads(self.data)
+        value = json.loads(self.data_json())
         if not isinstance(value, dict):
             raise ValueError(f"event {self.id} carries {type(value).__name__} data, not a JSON object")
         return value
@@ -150,9 +170,10 @@ class Envelope(BaseModel):
         return cls.model_validate({**attributes, "data": data})
 
     def to_bytes(self) -> bytes:
-        """Structured content mode: the whole event as one JSON object, `data` inlined as it was produced."""
-        head = self.model_dump_json(exclude={"data"}, exclude_none=True).encode()
-        return head[:-1] + b',"data":' + self.data + b"}"
+        """Structured content mode: the whole event as one JSON object, `data` inlined as the JSON it was produced
+        as (so never compressed)."""
+        head = self.model_dump_json(exclude={"data", "dataencoding"}, exclude_none=True).encode()
+        return head[:-1] + b',"data":' + self.data_json() + b"}"
 
     @classmethod
     def from_bytes(cls, body: bytes) -> Self:
@@ -160,6 +181,8 @@ class Envelope(BaseModel):
         fields = json.loads(body)
         if not isinstance(fields, dict) or not isinstance(fields.get("data"), dict):
             raise ValueError("a structured CloudEvent is a JSON object whose `data` is a JSON object")
+        if "dataencoding" in fields:
+            raise ValueError("a structured CloudEvent's `data` is JSON as it stands: it has no `dataencoding`")
         return cls.model_validate(fields)
 
     @property

@@ -4,13 +4,13 @@ connector would, and read what the service published."""
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from precise_chassis.outbox import stored_envelope
 from precise_chassis.runtime import ServiceRuntime
 from precise_chassis.tables import outbox
 from precise_contracts.events.ingest import PersonRecordObserved
@@ -76,5 +76,7 @@ def runtime_of(app: FastAPI) -> ServiceRuntime:
 async def published(runtime: ServiceRuntime, event_type: str = PersonRecordObserved.type) -> list[dict[str, Any]]:
     """The payloads of the events of one type the service wrote to its outbox, oldest first."""
     async with runtime.db.engine.connect() as conn:
-        rows = await conn.execute(select(outbox.c.data).where(outbox.c.event_type == event_type).order_by(outbox.c.seq))
-        return [json.loads(data) for data in rows.scalars()]
+        rows = await conn.execute(
+            select(outbox.c.attributes, outbox.c.data).where(outbox.c.event_type == event_type).order_by(outbox.c.seq)
+        )
+        return [stored_envelope(attributes, data).payload() for attributes, data in rows.all()]

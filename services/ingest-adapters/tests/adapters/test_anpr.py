@@ -43,11 +43,11 @@ def published(chunks: list[SightingChunk]) -> list[VehicleSightingsBatched]:
     contract validates their JSON (the adapter builds them without validating them again)."""
     events = [e for c in chunks for e in c.publish([Seen.NEW] * len(c.record_ids)).events]
     assert {e.type for e in events} <= {VehicleSightingsBatched.type}
-    return [VehicleSightingsBatched.model_validate_json(e.data) for e in events]
+    return [VehicleSightingsBatched.model_validate_json(e.data_json()) for e in events]
 
 
 def published_batches(publication: Publication) -> list[VehicleSightingsBatched]:
-    return [VehicleSightingsBatched.model_validate_json(e.data) for e in publication.events]
+    return [VehicleSightingsBatched.model_validate_json(e.data_json()) for e in publication.events]
 
 
 def read_all(content: bytes, **options: str) -> tuple[list[VehicleSighting], list[Rejected]]:
