@@ -26,6 +26,7 @@ from pydantic import TypeAdapter, ValidationError
 from precise_contracts.envelope import SerialisedEvent
 from precise_contracts.events.ingest import (
     MAX_BATCH_BYTES,
+    MAX_BATCH_JSON_BYTES,
     MAX_SIGHTINGS_PER_BATCH,
     CameraLocation,
     CameraPosition,
@@ -410,11 +411,12 @@ class SightingChunk:
         rejects: list[Rejected] = []
         for start, end in _runs(columns, [camera.size for camera in self._cameras], once=once):
             try:
-                events.append(SerialisedEvent.of(self._batch(columns, start, end, updated)))
+                fitted = list(self._fitted(columns, start, end, updated))
             except Exception:
                 log.warning("a batch of %d reads could not be built; one by one instead", end - start, exc_info=True)
             else:
-                published.extend(order[start:end])
+                events.extend(event for _, event in fitted)
+                published.extend(order[position] for part, _ in fitted for position in part)
                 continue
             for position in range(start, end):
                 index = order[position]
@@ -426,6 +428,20 @@ class SightingChunk:
                 else:
                     published.append(index)
         return Publication(events, published, rejects)
+
+    def _fitted(
+        self, columns: list[list[Any]], start: int, end: int, updated: list[bool] | None
+    ) -> Iterator[tuple[range, SerialisedEvent]]:
+        """The reads from `start` to `end` as events whose bodies fit a message, each with its reads' positions:
+        one event, unless its JSON compresses too little (image references of random text, say), when the reads
+        are halved until each half fits."""
+        event = SerialisedEvent.of(self._batch(columns, start, end, updated))
+        if len(event.data) <= MAX_BATCH_BYTES or end - start == 1:
+            yield range(start, end), event
+            return
+        middle = (start + end) // 2
+        yield from self._fitted(columns, start, middle, updated)
+        yield from self._fitted(columns, middle, end, updated)
 
     def _batch(
         self, columns: list[list[Any]], start: int, end: int, updated: list[bool] | None
@@ -458,9 +474,10 @@ class SightingChunk:
 
 def _runs(columns: list[list[Any]], camera_sizes: list[int], *, once: bool) -> Iterator[tuple[int, int]]:
     """The reads to publish (columns in publishing order), cut into batches under the contract's count and the
-    message size budget, as (start, end) positions. A read counts its camera's position where its camera
-    differs from the read before's: exact when each camera's reads are together, never under where they are
-    not. A read id may appear once per batch, so a second version of a read starts the next batch."""
+    JSON size budget, as (start, end) positions (`_fitted` then sees that each batch's body fits a message). A
+    read counts its camera's position where its camera differs from the read before's: exact when each camera's
+    reads are together, never under where they are not. A read id may appear once per batch, so a second version
+    of a read starts the next batch."""
     read_ids, cameras = columns[READ_ID], columns[CAMERA]
     count = len(read_ids)
     changed = [True, *map(ne, cameras[1:], cameras)]
@@ -473,7 +490,7 @@ def _runs(columns: list[list[Any]], camera_sizes: list[int], *, once: bool) -> I
     start = 0
     while start < count:
         # a batch starting within a camera's reads names that camera too
-        budget = MAX_BATCH_BYTES - (0 if changed[start] else camera_sizes[cameras[start]])
+        budget = MAX_BATCH_JSON_BYTES - (0 if changed[start] else camera_sizes[cameras[start]])
         end = min(bisect_right(total, total[start] + budget) - 1, start + MAX_SIGHTINGS_PER_BATCH, count)
         end = min((position for position, first in again if start < position < end and first >= start), default=end)
         end = max(end, start + 1)  # a read bigger than the budget alone still goes, in a batch of its own

@@ -29,6 +29,7 @@ from precise_contracts.events.ingest.places import Address, Coordinates
 from precise_contracts.events.ingest.source import BlobRef, SourceRecordRef, SourceSystem, SourceSystemRef
 from precise_contracts.events.ingest.vehicle import (
     MAX_BATCH_BYTES,
+    MAX_BATCH_JSON_BYTES,
     MAX_SIGHTINGS_PER_BATCH,
     CameraLocation,
     CameraPosition,
@@ -39,6 +40,7 @@ from precise_contracts.events.ingest.vehicle import (
 
 __all__ = [
     "MAX_BATCH_BYTES",
+    "MAX_BATCH_JSON_BYTES",
     "MAX_SIGHTINGS_PER_BATCH",
     "Address",
     "AddressKind",

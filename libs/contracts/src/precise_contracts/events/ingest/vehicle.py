@@ -23,8 +23,11 @@ from precise_contracts.events.ingest.source import SourceSystemRef
 from precise_contracts.values import CanonicalVrm, Vrm
 
 MAX_SIGHTINGS_PER_BATCH = 1000
-# What producers keep a batch's JSON under: a Service Bus standard tier message is at most 256 KB.
+# What producers keep a batch's message body under: a Service Bus standard tier message is at most 256 KB. The
+# body is the batch's JSON compressed (ADR 0015), about a quarter of it for real reads, so this bounds the frame.
 MAX_BATCH_BYTES = 192 * 1024
+# What producers keep a batch's JSON under: what a consumer holds of one message once it has decompressed it.
+MAX_BATCH_JSON_BYTES = 1024 * 1024
 
 
 class Direction(StrEnum):
