@@ -18,7 +18,7 @@ from bisect import bisect_right
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import accumulate, repeat
-from operator import add, is_, itemgetter, methodcaller, mul, ne
+from operator import add, is_, itemgetter, length_hint, methodcaller, mul, ne
 from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
@@ -409,7 +409,12 @@ class SightingChunk:
         events: list[SerialisedEvent] = []
         published: list[int] = []
         rejects: list[Rejected] = []
-        for start, end in _runs(columns, [camera.size for camera in self._cameras], once=once):
+        sizes = [camera.size for camera in self._cameras]
+        if once and _any_batch_fits(self._columns, sizes):  # usual reads: none needs counting
+            runs: Iterable[tuple[int, int]] = _every(MAX_SIGHTINGS_PER_BATCH, len(order))
+        else:
+            runs = _runs(columns, sizes, once=once)
+        for start, end in runs:
             try:
                 fitted = list(self._fitted(columns, start, end, updated))
             except Exception:
@@ -496,6 +501,23 @@ def _runs(columns: list[list[Any]], camera_sizes: list[int], *, once: bool) -> I
         end = max(end, start + 1)  # a read bigger than the budget alone still goes, in a batch of its own
         yield start, end
         start = end
+
+
+def _any_batch_fits(columns: list[list[Any]], camera_sizes: list[int]) -> bool:
+    """Whether the contract's count of the longest of these reads, with every camera of the chunk, stays under the
+    JSON budget, so that batches of that count need no sums. Given the columns in file order, as their values lie
+    in memory: in publishing order every value is a cache miss on its own (~150 ns, against ~35)."""
+    if not columns[READ_ID]:
+        return True
+    # length_hint: a reference's length, and 0 for none
+    longest = sum(max(map(length_hint, columns[column])) for column in (READ_ID, PLATE, OVERVIEW)) + _READ_OVERHEAD
+    return longest * MAX_SIGHTINGS_PER_BATCH + sum(camera_sizes) <= MAX_BATCH_JSON_BYTES
+
+
+def _every(size: int, count: int) -> Iterator[tuple[int, int]]:
+    """Batches of `size` positions, the last one what is left, as (start, end)."""
+    for start in range(0, count, size):
+        yield start, min(start + size, count)
 
 
 def _in_order(columns: list[list[Any]], order: list[int]) -> list[list[Any]]:
