@@ -128,6 +128,15 @@ def test_an_unknown_direction_is_refused() -> None:
         batch([read(1, direction="up")])
 
 
+def test_directions_travel_as_their_codes_and_read_back_as_directions() -> None:
+    sent = batch([read(1, direction="NE"), read(2, direction="away"), read(3, direction=None)])
+    assert sent.model_dump(mode="json")["directions"] == ["NE", "away", None]
+    assert sent.model_dump()["directions"] == (Direction.NORTH_EAST, Direction.AWAY, None)
+    received = VehicleSightingsBatched.model_validate_json(sent.model_dump_json())
+    assert received.directions == (Direction.NORTH_EAST, Direction.AWAY, None)
+    assert all(type(d) is Direction for d in received.directions[:2])
+
+
 def test_a_read_id_appears_once_in_a_batch() -> None:
     with pytest.raises(ValidationError, match="read id 'READ-000001' appears twice in the batch"):
         batch([read(1), read(1)])
