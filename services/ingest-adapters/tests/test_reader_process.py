@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import pickle
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,7 +17,7 @@ from precise_ingest.adapters.port import FileUnreadable, Publication
 from precise_ingest.blobfile import StoredFileUnavailable
 from precise_ingest.chunks import chunks_of
 from precise_ingest.fingerprint import Seen
-from precise_ingest.reader_process import PreparedChunk, ProcessReader, ReaderFailed, Task
+from precise_ingest.reader_process import PreparedChunk, ProcessReader, ReaderFailed, Task, _packed
 from precise_ingest.testing import ANPR_READ
 
 from precise_contracts.events.ingest import VehicleSightingsBatched
@@ -148,3 +149,17 @@ async def test_closing_a_reader_mid_file_stops_its_process() -> None:
 
     with pytest.raises(ValueError, match="process object is closed"):  # joined, so it no longer runs
         process.is_alive()
+
+
+@pytest.mark.parametrize(
+    "record_ids",
+    [["R1", "R2", "R3"], ["only"], [""], ["", "R2"], ["CUST\x1f0001", "CUST-0002"]],
+    ids=["ids", "one", "empty-id", "empty-first", "separator-in-an-id"],
+)
+def test_a_chunks_ids_and_hashes_reach_the_service_process_as_they_were(record_ids: list[str]) -> None:
+    """They travel packed into one text each, unless an id (the source's own) holds the separator."""
+    digests = [f"{n:064x}" for n in range(len(record_ids))]
+    sent = PreparedChunk(1, len(record_ids), [], _packed(record_ids), _packed(digests), None)
+    received = pickle.loads(pickle.dumps(sent))  # noqa: S301 - our own bytes, as the reader process sends them
+    assert received.record_ids == record_ids
+    assert received.digests == digests

@@ -25,6 +25,7 @@ import signal
 from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext, ForkServerProcess
 from typing import Any, Self
@@ -72,14 +73,39 @@ class Task:
 @dataclass(frozen=True)
 class PreparedChunk:
     """A chunk as the reader process hands it over; `fresh` is its publication if every record is new (None
-    when a record appears twice in it, which the ledger's verdicts decide)."""
+    when a record appears twice in it, which the ledger's verdicts decide). Its ids and content hashes travel
+    packed (`_packed`)."""
 
     number: int
     read: int
     rejects: list[Rejected]
-    record_ids: list[str]
-    digests: list[str]
+    packed_ids: Packed
+    packed_digests: Packed
     fresh: Publication | None
+
+    @cached_property
+    def record_ids(self) -> list[str]:
+        return _unpacked(self.packed_ids)
+
+    @cached_property
+    def digests(self) -> list[str]:
+        return _unpacked(self.packed_digests)
+
+
+# Strings as one text, to be split again: pickling one string rather than ten thousand costs the reader process
+# a tenth as much (~0.03 us a record instead of ~0.34), and the split costs the service process no more than
+# unpickling them did. A list stays a list when a string holds the separator (ids are the source's).
+Packed = str | list[str]
+_SEPARATOR = "\x1f"
+
+
+def _packed(values: list[str]) -> Packed:
+    joined = _SEPARATOR.join(values)
+    return joined if values and joined.count(_SEPARATOR) == len(values) - 1 else values
+
+
+def _unpacked(packed: Packed) -> list[str]:
+    return packed.split(_SEPARATOR) if isinstance(packed, str) else packed
 
 
 @dataclass(frozen=True)
@@ -295,7 +321,7 @@ def _prepared(number: int, chunk: Chunk) -> PreparedChunk:
     record_ids, digests = list(chunk.record_ids), list(chunk.digests)
     # every record new is the only verdict the reader can foresee, and only for a chunk that holds each once
     fresh = chunk.publish([Seen.NEW] * len(record_ids)) if len(set(record_ids)) == len(record_ids) else None
-    return PreparedChunk(number, chunk.read, list(chunk.rejects), record_ids, digests, fresh)
+    return PreparedChunk(number, chunk.read, list(chunk.rejects), _packed(record_ids), _packed(digests), fresh)
 
 
 def _published(kept: deque[tuple[int, Chunk]], request: _Publish) -> Publication | _Failure:
