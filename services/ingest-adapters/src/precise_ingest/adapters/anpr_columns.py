@@ -420,8 +420,9 @@ class SightingChunk:
             except Exception:
                 log.warning("a batch of %d reads could not be built; one by one instead", end - start, exc_info=True)
             else:
-                events.extend(event for _, event in fitted)
-                published.extend(order[position] for part, _ in fitted for position in part)
+                for part, event in fitted:
+                    events.append(event)
+                    published.extend(order[part.start : part.stop])
                 continue
             for position in range(start, end):
                 index = order[position]
