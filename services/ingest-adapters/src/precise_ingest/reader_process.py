@@ -36,6 +36,7 @@ from precise_ingest.adapters.port import Chunk, ChunkedAdapter, FileUnreadable, 
 from precise_ingest.blobfile import BUFFER_BYTES, StoredFileUnavailable, next_block
 from precise_ingest.chunks import chunks_of, next_chunk
 from precise_ingest.fingerprint import Seen
+from precise_ingest.joined_text import joined
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +101,8 @@ _SEPARATOR = "\x1f"
 
 
 def _packed(values: list[str]) -> Packed:
-    joined = _SEPARATOR.join(values)
-    return joined if values and joined.count(_SEPARATOR) == len(values) - 1 else values
+    text = joined(values, _SEPARATOR)
+    return values if text is None else text
 
 
 def _unpacked(packed: Packed) -> list[str]:

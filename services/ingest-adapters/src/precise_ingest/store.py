@@ -40,6 +40,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from precise_ingest.joined_text import joined
 from precise_ingest.ledger_copy import COLUMNS as LEDGER_COLUMNS
 from precise_ingest.ledger_copy import ledger_rows
 from precise_ingest.ledger_key import key_in_postgres, ledger_key
@@ -422,9 +423,9 @@ def _text_list(name: str, values: list[str]) -> ColumnElement[Any]:
     """The values as a PostgreSQL text[]: sent as one text joined by a separator no value holds (nearly always)
     and split by PostgreSQL, rather than as an array the driver encodes element by element, which costs the
     service process a microsecond a value; any value holding the separator, or empty, goes as an array."""
-    joined = _SEPARATOR.join(values)
-    if joined.count(_SEPARATOR) == len(values) - 1 and "" not in values:
-        return func.string_to_array(bindparam(f"{name}_joined", joined, type_=Text), _SEPARATOR, type_=ARRAY(Text))
+    text = joined(values, _SEPARATOR)
+    if text is not None and "" not in values:
+        return func.string_to_array(bindparam(f"{name}_joined", text, type_=Text), _SEPARATOR, type_=ARRAY(Text))
     return bindparam(name, values, type_=ARRAY(Text))
 
 
