@@ -165,3 +165,36 @@ async def test_in_a_batch_only_the_failing_delivery_is_abandoned(casework_db: Da
     assert outcomes[3] is True
     assert isinstance(outcomes[2], ValueError)
     assert await notes(casework_db) == 3
+
+
+async def test_deliveries_arriving_while_a_transaction_runs_are_committed_together_after_it(
+    casework_db: Database,
+) -> None:
+    first_is_handled = asyncio.Event()
+    units: list[UnitOfWork] = []
+
+    def unit_of_work() -> UnitOfWork:
+        units.append(UnitOfWork(casework_db, service="case-index", registry=REGISTRY))
+        return units[-1]
+
+    async def slow_first(event: CaseNoteAdded, uow: UnitOfWork) -> None:
+        if event.note == "note 0":
+            await first_is_handled.wait()
+        await index_note(event, uow)
+
+    handle = Dispatcher(
+        subscription=SUBSCRIPTION.queue, handlers={CaseNoteAdded: slow_first}, unit_of_work=unit_of_work
+    )
+    events = [CaseNoteAdded(case_ref="CASE/2026/0001", note=f"note {n}") for n in range(6)]
+    first = asyncio.ensure_future(handle.dispatch(delivery(events[0], event_id="evt-0")))
+    await asyncio.sleep(0.05)
+    second = asyncio.ensure_future(handle.dispatch(delivery(events[1], event_id="evt-1")))
+    await asyncio.sleep(0.05)  # the second waits for the first's transaction rather than start its own
+    later = [
+        asyncio.ensure_future(handle.dispatch(delivery(e, event_id=f"evt-{n}"))) for n, e in enumerate(events[2:], 2)
+    ]
+    first_is_handled.set()
+
+    assert await asyncio.gather(first, second, *later) == [True] * 6
+    assert len(units) == 2
+    assert await notes(casework_db) == 6
