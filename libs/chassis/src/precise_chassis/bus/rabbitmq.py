@@ -14,7 +14,8 @@ Settlement is done by this adapter, not the broker: the delivery count comes fro
 `x-delivery-count` header; a failure is nacked back after the retry back-off, and on the delivery that
 reaches `max_delivery` (or at once for Unprocessable) the message is published to the dead-letter exchange
 with `x-precise-dead-letter-reason`/`-description` headers and then acked. The queue's `x-delivery-limit`
-is only the safety net for a process that dies between the two.
+is only the safety net for a process that dies between the two. Acks of messages settled together go as one
+(`acknowledgements`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from aio_pika.abc import (
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS
 
 from precise_chassis.bus import binding
+from precise_chassis.bus.acknowledgements import Acknowledgements
 from precise_chassis.bus.port import (
     MAX_DELIVERY_EXCEEDED,
     UNPROCESSABLE,
@@ -295,6 +297,7 @@ class _Consumer:
         self._queue = queue
         self._tag: str | None = None
         self._stopping = asyncio.Event()
+        self._acks = Acknowledgements()
         self.in_flight: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
@@ -307,6 +310,9 @@ class _Consumer:
                 await self._queue.cancel(self._tag)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        # first, before any await: messages start in the order they were delivered, so by the time a later one
+        # is acknowledged this one is known to be open and no acknowledgement of several covers it
+        self._acks.delivered(message)
         task = asyncio.current_task()
         if task is not None:
             self.in_flight.add(task)
@@ -347,18 +353,22 @@ class _Consumer:
             await self._dead_letter(message, settled.reason or UNPROCESSABLE, settled.description or "")
         elif settled.action is Action.ABANDON:
             await self._pause(settled.delay_seconds)
-            await message.nack(requeue=True)
+            await self._give_back(message)
         else:
-            await message.ack()
+            await self._acks.ack(message)
 
     async def _dead_letter(self, message: AbstractIncomingMessage, reason: str, description: str) -> None:
         try:
             await self._bus.send_to_dead_letters(message, self._subscription, reason, description)
         except BusUnavailable as error:
             log.warning("could not dead-letter message %s: %s; giving it back", message.message_id, error)
-            await message.nack(requeue=True)
+            await self._give_back(message)
             return
-        await message.ack()
+        await self._acks.ack(message)
+
+    async def _give_back(self, message: AbstractIncomingMessage) -> None:
+        await message.nack(requeue=True)
+        self._acks.given_back(message)
 
     async def _pause(self, seconds: float) -> None:
         """Back off before giving a message back, but give it back at once when stopping."""
