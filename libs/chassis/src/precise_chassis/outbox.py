@@ -15,7 +15,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,7 +25,7 @@ from sqlalchemy import delete, func, select, update
 from precise_chassis.bus.port import Bus, BusUnavailable
 from precise_chassis.database import Database
 from precise_chassis.tables import outbox
-from precise_chassis.telemetry.tracing import publish_span
+from precise_chassis.telemetry.tracing import publish_spans
 from precise_contracts.envelope import Envelope
 
 log = logging.getLogger(__name__)
@@ -216,9 +216,7 @@ class OutboxRelay:
             topic = run[0].topic
             envelopes = [stored_envelope(r.attributes, r.data) for r in run]
             try:
-                with ExitStack() as spans:
-                    for envelope in envelopes:
-                        spans.enter_context(publish_span(self._bus.name, topic, envelope))
+                with publish_spans(self._bus.name, topic, envelopes):
                     await self._bus.publish(topic, envelopes)
             except BusUnavailable as exc:
                 log.warning("bus unavailable; %d outbox rows of %s wait: %s", len(rows) - start, self.service, exc)

@@ -31,7 +31,7 @@ from precise_chassis.telemetry.tracing import (
     instrument_engine,
     instrument_httpx,
     process_span,
-    publish_span,
+    publish_spans,
 )
 from precise_contracts.envelope import Envelope
 from precise_contracts.registry import Subscription
@@ -184,7 +184,7 @@ def test_one_trace_runs_from_the_request_through_publish_and_process_to_the_next
         written = envelope(tracecontext.current_traceparent())  # the outbox row, in the request's transaction
 
     # the relay publishes later, outside any request; the broker carries the envelope's bytes
-    with publish_span("rabbitmq", PERSON_TOPIC, written):
+    with publish_spans("rabbitmq", PERSON_TOPIC, [written]):
         pass
     delivered = Envelope.from_bytes(written.to_bytes())
     with process_span("rabbitmq", Delivery(delivered, RISK_SUBSCRIPTION, delivery_count=1)) as processing:
@@ -205,7 +205,7 @@ def test_one_trace_runs_from_the_request_through_publish_and_process_to_the_next
 
 def test_bus_spans_follow_the_messaging_conventions(spans: InMemorySpanExporter) -> None:
     event = envelope(TRACEPARENT)
-    with publish_span("memory", PERSON_TOPIC, event):
+    with publish_spans("memory", PERSON_TOPIC, [event]):
         pass
     with process_span("servicebus", Delivery(event, RISK_SUBSCRIPTION, delivery_count=3)):
         pass
@@ -246,6 +246,35 @@ def test_a_handler_that_raises_leaves_an_error_span_with_the_exception(spans: In
     (exception,) = [e for e in process.events if e.name == "exception"]
     assert exception.attributes is not None
     assert exception.attributes["exception.message"] == "PNC did not answer"
+
+
+def test_events_published_together_each_get_a_span_in_the_trace_that_wrote_them(spans: InMemorySpanExporter) -> None:
+    other = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    events = [envelope(TRACEPARENT), envelope(other), envelope(TRACEPARENT)]
+    with publish_spans("rabbitmq", PERSON_TOPIC, events):
+        pass
+
+    published = {s.attributes["messaging.message.id"]: s for s in spans.get_finished_spans() if s.attributes}
+    assert [published[e.id].context.trace_id for e in events] == [
+        int(p.split("-")[1], 16) for p in (TRACEPARENT, other, TRACEPARENT)
+    ]
+    assert [parent_id(published[e.id]) for e in events] == [
+        int(p.split("-")[2], 16) for p in (TRACEPARENT, other, TRACEPARENT)
+    ]
+    assert len({published[e.id].context.span_id for e in events}) == 3
+
+
+def test_a_publish_that_fails_marks_every_span_of_it_an_error(spans: InMemorySpanExporter) -> None:
+    events = [envelope(TRACEPARENT), envelope(TRACEPARENT)]
+    with pytest.raises(ConnectionError), publish_spans("rabbitmq", PERSON_TOPIC, events):
+        raise ConnectionError("broker went away")
+
+    for span in spans.get_finished_spans():
+        assert span.status.status_code is StatusCode.ERROR
+        assert span.attributes is not None
+        assert span.attributes["error.type"] == "ConnectionError"
+        assert [e.attributes["exception.message"] for e in span.events if e.attributes] == ["broker went away"]
+    assert len(spans.get_finished_spans()) == 2
 
 
 # --- export (in a fresh process: the global provider can be set once per process) ----------------------

@@ -9,14 +9,16 @@ when one is passed. Bus spans follow the OpenTelemetry messaging semantic conven
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 from weakref import WeakSet
 
 from fastapi import FastAPI
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
@@ -28,7 +30,7 @@ from opentelemetry.semconv._incubating.attributes import deployment_attributes a
 from opentelemetry.semconv._incubating.attributes import messaging_attributes as messaging
 from opentelemetry.semconv._incubating.attributes import service_attributes as service
 from opentelemetry.semconv.attributes import error_attributes, service_attributes
-from opentelemetry.trace import Span, SpanKind
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -118,7 +120,9 @@ def _configure_azure_monitor(resource: Resource) -> None:
     )
 
 
+@cache
 def _tracer() -> trace.Tracer:
+    # before a provider is installed this is a proxy, which turns into the provider's tracer once there is one
     return trace.get_tracer("precise_chassis.telemetry")
 
 
@@ -167,20 +171,42 @@ def instrument_engine(engine: AsyncEngine) -> None:
 
 
 @contextmanager
-def publish_span(system: str, topic: str, envelope: Envelope) -> Iterator[Span]:
-    """A PRODUCER span around handing `envelope` to the broker, parented on the span that wrote the event
-    to the outbox (the envelope's traceparent): the relay publishes later, outside any request."""
-    attributes = _message_attributes(system, topic, envelope) | {
-        messaging.MESSAGING_OPERATION_TYPE: messaging.MessagingOperationTypeValues.SEND.value,
-        messaging.MESSAGING_OPERATION_NAME: "publish",
-    }
-    with _tracer().start_as_current_span(
-        f"publish {topic}",
-        context=context_from(envelope.traceparent),
-        kind=SpanKind.PRODUCER,
-        attributes=attributes,
-    ) as span:
-        yield span
+def publish_spans(system: str, topic: str, envelopes: Sequence[Envelope]) -> Iterator[list[Span]]:
+    """A PRODUCER span per envelope around handing them to the broker together, each parented on the span that
+    wrote its event to the outbox (its traceparent): the relay publishes later, outside any request. An exception
+    leaving the block is recorded on every span, each marked as an error.
+
+    The spans are started, not made current: nothing runs per envelope inside the block, and a context entered
+    and left per envelope (`start_as_current_span`) cost the relay twice as much, ~45 us an event with the SDK.
+    """
+    tracer = _tracer()
+    name = f"publish {topic}"
+    parents: dict[str | None, Context] = {}  # a batch's events mostly share the trace of what wrote them
+    spans: list[Span] = []
+    for envelope in envelopes:
+        parent = parents.get(envelope.traceparent)
+        if parent is None:
+            parent = parents[envelope.traceparent] = context_from(envelope.traceparent)
+        attributes = _message_attributes(system, topic, envelope) | _PUBLISHING
+        spans.append(tracer.start_span(name, context=parent, kind=SpanKind.PRODUCER, attributes=attributes))
+    try:
+        yield spans
+    except Exception as exc:
+        status = Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}")
+        for span in spans:
+            span.record_exception(exc)
+            span.set_status(status)
+            span.set_attribute(error_attributes.ERROR_TYPE, _qualified_name(type(exc)))
+        raise
+    finally:
+        for span in spans:
+            span.end()
+
+
+_PUBLISHING: dict[str, AttributeValue] = {
+    messaging.MESSAGING_OPERATION_TYPE: messaging.MessagingOperationTypeValues.SEND.value,
+    messaging.MESSAGING_OPERATION_NAME: "publish",
+}
 
 
 @contextmanager
