@@ -18,12 +18,14 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import ExitStack
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
 import aio_pika
 from sqlalchemy import text
 
+from benchmarks.cpu_share import CpuShare, sampled
 from precise_chassis import eventloop
 from precise_chassis.bus.rabbitmq import RabbitMQBus
 from precise_chassis.database import Database
@@ -189,9 +191,18 @@ def _consumer_process(
     pipe.send(finished)
 
 
+@dataclass(frozen=True)
+class Rate:
+    events_per_second: float
+    cpu: CpuShare  # what each part of the host spent meanwhile
+
+    def cpu_an_event(self) -> str:
+        return self.cpu.per_record(EVENTS, names={"service": "producer"})
+
+
 async def timed(
     consume: Callable[..., Awaitable[float]], consume_args: tuple[object, ...], produce: Awaitable[None]
-) -> float:
+) -> Rate:
     """Start the consumer process, then produce here; events/s from the first write to the last handled."""
     ours, theirs = multiprocessing.get_context("spawn").Pipe()
     child = multiprocessing.get_context("spawn").Process(target=_consumer_process, args=(consume, consume_args, theirs))
@@ -199,17 +210,18 @@ async def timed(
     try:
         if not await asyncio.to_thread(ours.poll, 120) or ours.recv() != "ready":
             raise RuntimeError("the consumer process did not start")
-        started = time.time()
-        await produce
-        if not await asyncio.to_thread(ours.poll, 600):
-            raise RuntimeError("the consumer process did not finish")
-        finished: float = ours.recv()
-        return EVENTS / (finished - started)
+        with sampled(consumer=child.pid or 0) as cpu:
+            started = time.time()
+            await produce
+            if not await asyncio.to_thread(ours.poll, 600):
+                raise RuntimeError("the consumer process did not finish")
+            finished: float = ours.recv()
+        return Rate(EVENTS / (finished - started), cpu)
     finally:
         child.join(timeout=30)
 
 
-async def raw_rate(url: str) -> float:
+async def raw_rate(url: str) -> Rate:
     name = f"bench-raw-{uuid.uuid4().hex[:8]}"
     await raw_topology(url, name)
     try:
@@ -218,7 +230,7 @@ async def raw_rate(url: str) -> float:
         await raw_topology(url, name, delete=True)
 
 
-async def precise_rate(url: str, database_url: str) -> float:
+async def precise_rate(url: str, database_url: str) -> Rate:
     prefix = f"bench-{uuid.uuid4().hex[:8]}."
     producer, consumer = (f"bench_{side}_{uuid.uuid4().hex[:8]}" for side in ("producer", "consumer"))
     setup = RabbitMQBus(url, prefix=prefix)
@@ -250,6 +262,8 @@ async def main() -> None:
         raw = await raw_rate(url)
         ours = await precise_rate(url, database_url)
     print(f"bus: {EVENTS:,} events of ~1 KiB, consumer prefetch {CONCURRENCY}, producer and consumer in two processes")
-    print(f"  raw aio-pika publish -> consume (quorum queue, confirms, acks): {raw:10,.0f} events/s")
-    print(f"  precise outbox -> RabbitMQ -> inbox + handler (PostgreSQL):    {ours:10,.0f} events/s")
-    print(f"  ratio {ours / raw:.2f} (target >= 0.5, goal 0.8)")
+    print(f"  raw aio-pika publish -> consume (quorum queue, confirms, acks): {raw.events_per_second:10,.0f} events/s")
+    print(f"    CPU an event: {raw.cpu_an_event()}")
+    print(f"  precise outbox -> RabbitMQ -> inbox + handler (PostgreSQL):    {ours.events_per_second:10,.0f} events/s")
+    print(f"    CPU an event: {ours.cpu_an_event()}")
+    print(f"  ratio {ours.events_per_second / raw.events_per_second:.2f} (target >= 0.5, goal 0.8)")

@@ -58,8 +58,12 @@ class CpuShare:
 
     seconds: dict[str, float] = field(default_factory=dict)
 
-    def per_record(self, records: int) -> str:
-        parts = [f"{part} {self.seconds.get(part, 0.0) / records * 1e6:.1f}" for part in PARTS]
+    def per_record(self, records: int, *, names: dict[str, str] | None = None) -> str:
+        """Microseconds a record by part (the parts that ran, under `names` where given), their total, and the
+        rate the cores would allow at that cost."""
+        names = names or {}
+        ran = [part for part in PARTS if part in self.seconds]
+        parts = [f"{names.get(part, part)} {self.seconds[part] / records * 1e6:.1f}" for part in ran]
         total = sum(self.seconds.values()) / records
         cores = os.cpu_count() or 1
         bound = f"; {cores} cores allow at most {cores / total:,.0f} a second at this cost" if total else ""
