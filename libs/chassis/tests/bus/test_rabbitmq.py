@@ -238,6 +238,39 @@ async def test_a_message_backing_off_comes_back_though_later_ones_were_acknowled
     assert await _messages_in(rig, queue_name(risk, rig.prefix)) == 0
 
 
+async def test_after_the_connection_drops_the_consumer_goes_on_and_the_message_it_held_comes_back(
+    rig: BusRig,
+) -> None:
+    assert rig.url is not None
+    bus = RabbitMQBus(f"{rig.url}?reconnect_interval=0.1", prefix=rig.prefix)
+    rig.buses.append(bus)
+    risk = rig.subscription("casework", "risk-summary", NOTE_ADDED)
+    await rig.declare(bus, risk)
+    held, never = rig.envelope(NOTE_ADDED), asyncio.Event()
+    handled: list[tuple[str, int]] = []
+
+    async def hold_one(delivery: Delivery) -> None:
+        if delivery.envelope.id == held.id and delivery.delivery_count == 1:
+            await never.wait()  # still being handled when the connection drops, which cancels it
+        handled.append((delivery.envelope.id, delivery.delivery_count))
+
+    before = [rig.envelope(NOTE_ADDED), held, rig.envelope(NOTE_ADDED)]
+    await bus.consume(risk, hold_one, concurrency=10)
+    await bus.publish("casework", before)
+    await rig.eventually(lambda: len(handled) == 2, "the messages around the held one")
+    await asyncio.sleep(0.3)  # their acknowledgements follow their handlers; let them reach the broker
+
+    connection = await bus._connect()
+    await connection.reconnect()  # as a network failure would: the channel goes, and the held message with it
+    after = [rig.envelope(NOTE_ADDED) for _ in range(5)]
+    await bus.publish("casework", after)
+    await rig.eventually(lambda: len(handled) == 8, "the held message again, and those published since")
+    await bus.stop()
+
+    assert sorted(handled) == sorted([(e.id, 1) for e in before + after if e is not held] + [(held.id, 2)])
+    assert await _messages_in(rig, queue_name(risk, rig.prefix)) == 0
+
+
 async def test_ping_reconnects_after_close(rig: BusRig) -> None:
     bus = rig.bus()
     await bus.ping()
